@@ -1,0 +1,4 @@
+//! The `smtpkit` command line.
+#![forbid(unsafe_code)]
+
+fn main() {}
