@@ -175,7 +175,9 @@ impl ParseError {
             ErrorKind::LineTooLong { .. } => {
                 (ReplyCode::SYNTAX_ERROR, EnhancedStatusCode::LINE_TOO_LONG)
             }
-            ErrorKind::BareLineEnding => (ReplyCode::SYNTAX_ERROR, EnhancedStatusCode::SYNTAX_ERROR),
+            ErrorKind::BareLineEnding => {
+                (ReplyCode::SYNTAX_ERROR, EnhancedStatusCode::SYNTAX_ERROR)
+            }
             ErrorKind::NonAscii => {
                 (ReplyCode::MAILBOX_NAME_NOT_ALLOWED, EnhancedStatusCode::UTF8_NOT_PERMITTED)
             }
@@ -254,12 +256,14 @@ pub(crate) struct Failure<'a> {
     pub input: &'a [u8],
     /// What went wrong; `None` until a rule names itself.
     pub kind: Option<ErrorKind>,
+    /// The reply a server should send, where it is not the kind's default.
+    pub reply: Option<(ReplyCode, EnhancedStatusCode)>,
 }
 
 impl<'a> Failure<'a> {
     /// A failure of `kind` at `input`.
     pub fn at(input: &'a [u8], kind: ErrorKind) -> Self {
-        Self { input, kind: Some(kind) }
+        Self { input, kind: Some(kind), reply: None }
     }
 
     /// A syntax failure at `input`, naming the rule that was expected.
@@ -272,13 +276,13 @@ impl<'a> Failure<'a> {
     pub fn into_error(self, start: &[u8]) -> ParseError {
         let offset = start.len().saturating_sub(self.input.len());
         let kind = self.kind.unwrap_or(ErrorKind::Syntax { expected: "valid syntax" });
-        ParseError::new(offset, kind)
+        ParseError { offset, kind, reply: self.reply }
     }
 }
 
 impl<'a> nom::error::ParseError<&'a [u8]> for Failure<'a> {
     fn from_error_kind(input: &'a [u8], _kind: nom::error::ErrorKind) -> Self {
-        Self { input, kind: None }
+        Self { input, kind: None, reply: None }
     }
 
     fn append(_input: &'a [u8], _kind: nom::error::ErrorKind, other: Self) -> Self {
@@ -311,6 +315,11 @@ pub(crate) type PResult<'a, O> = nom::IResult<&'a [u8], O, Failure<'a>>;
 /// Fails with `kind` at `input`, as a nom error that stops alternatives.
 pub(crate) fn fail<'a, O>(input: &'a [u8], kind: ErrorKind) -> PResult<'a, O> {
     Err(nom::Err::Failure(Failure::at(input, kind)))
+}
+
+/// A nom error of `kind` at `input` that stops alternatives.
+pub(crate) fn failure(input: &[u8], kind: ErrorKind) -> nom::Err<Failure<'_>> {
+    nom::Err::Failure(Failure::at(input, kind))
 }
 
 /// Fails with a syntax error naming `expected`, recoverable by `alt`.

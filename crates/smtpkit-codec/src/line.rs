@@ -126,7 +126,10 @@ mod tests {
     fn line_of_exactly_the_limit_is_accepted() {
         let mut line = vec![b'a'; 510];
         line.extend_from_slice(b"\r\n");
-        assert!(matches!(split_line(&line, 512, false), Ok(Status::Complete { consumed: 512, .. })));
+        assert!(matches!(
+            split_line(&line, 512, false),
+            Ok(Status::Complete { consumed: 512, .. })
+        ));
         line.insert(0, b'a');
         let error = split_line(&line, 512, false).expect_err("513 octets");
         assert_eq!((error.offset(), error.kind()), (512, &ErrorKind::LineTooLong { limit: 512 }));

@@ -28,7 +28,6 @@ pub const PATH_LIMIT: usize = 256;
 /// assert!(parse_command(line, &options).is_ok());
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
 pub struct CommandOptions {
     /// Longest command line in octets, CRLF included. Default 512.
     pub line_limit: usize,

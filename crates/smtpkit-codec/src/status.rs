@@ -230,6 +230,33 @@ impl EnhancedStatusCode {
     }
 }
 
+impl EnhancedStatusCode {
+    /// Appends the canonical form, as [`fmt::Display`] writes it, without
+    /// allocating.
+    pub(crate) fn write_to(self, out: &mut Vec<u8>) {
+        out.push(b'0' + self.class);
+        for number in [self.subject, self.detail] {
+            out.push(b'.');
+            let digits = [number / 100, number / 10 % 10, number % 10].map(|d| b'0' + d as u8);
+            out.extend_from_slice(&digits[3 - decimal_len(number)..]);
+        }
+    }
+
+    /// The length of the canonical form in octets.
+    pub(crate) fn wire_len(self) -> usize {
+        3 + decimal_len(self.subject) + decimal_len(self.detail)
+    }
+}
+
+/// The number of decimal digits of a number below 1000.
+fn decimal_len(number: u16) -> usize {
+    match number {
+        0..=9 => 1,
+        10..=99 => 2,
+        _ => 3,
+    }
+}
+
 /// Reads one to three digits at the start of `input`.
 fn three_digits(input: &[u8]) -> Option<(u16, usize)> {
     let n = input.iter().take(3).take_while(|b| b.is_ascii_digit()).count();
@@ -274,14 +301,22 @@ impl EnhancedStatusCode {
     pub const MESSAGE_OK: Self = Self::known(2, 6, 0);
     /// `4.3.0` other or undefined mail system status (transient).
     pub const TRANSIENT_SYSTEM: Self = Self::known(4, 3, 0);
+    /// `4.2.0` other or undefined mailbox status (transient), as sent to
+    /// greylist.
+    pub const MAILBOX_TRANSIENT: Self = Self::known(4, 2, 0);
     /// `4.3.1` mail system full.
     pub const SYSTEM_FULL: Self = Self::known(4, 3, 1);
+    /// `4.3.2` system not accepting network messages (transient), as sent
+    /// before a shutdown.
+    pub const NOT_ACCEPTING_TRANSIENT: Self = Self::known(4, 3, 2);
     /// `4.4.2` bad connection (timeout).
     pub const BAD_CONNECTION: Self = Self::known(4, 4, 2);
     /// `4.5.3` too many recipients.
     pub const TOO_MANY_RECIPIENTS: Self = Self::known(4, 5, 3);
     /// `4.7.0` other or undefined security status (transient).
     pub const TRANSIENT_SECURITY: Self = Self::known(4, 7, 0);
+    /// `5.0.0` other undefined status (permanent).
+    pub const PERMANENT_FAILURE: Self = Self::known(5, 0, 0);
     /// `5.1.1` bad destination mailbox address.
     pub const BAD_DESTINATION_MAILBOX: Self = Self::known(5, 1, 1);
     /// `5.1.3` bad destination mailbox address syntax.
@@ -290,6 +325,8 @@ impl EnhancedStatusCode {
     pub const BAD_SENDER_SYNTAX: Self = Self::known(5, 1, 7);
     /// `5.2.2` mailbox full.
     pub const MAILBOX_FULL: Self = Self::known(5, 2, 2);
+    /// `5.3.2` system not accepting network messages (RFC 7504 §3).
+    pub const NOT_ACCEPTING: Self = Self::known(5, 3, 2);
     /// `5.3.4` message too big for system.
     pub const MESSAGE_TOO_BIG: Self = Self::known(5, 3, 4);
     /// `5.5.0` other or undefined protocol status.
@@ -319,10 +356,10 @@ mod tests {
 
     #[test]
     fn reply_code_accepts_only_the_grammar() {
-        for ok in [200, 250, 354, 421, 555, 599] {
+        for ok in [200, 250, 354, 421, 555, 559] {
             assert_eq!(ReplyCode::new(ok).map(ReplyCode::get), Some(ok));
         }
-        for bad in [0, 99, 199, 260, 600, 1250] {
+        for bad in [0, 99, 199, 260, 599, 600, 1250] {
             assert_eq!(ReplyCode::new(bad), None, "{bad}");
         }
     }
@@ -345,6 +382,17 @@ mod tests {
         );
         for bad in [&b"2.1.0000"[..], b"3.1.0", b"2.1", b"2..1", b"2.1.x", b"2.1.0.1", b""] {
             assert_eq!(EnhancedStatusCode::parse_prefix(bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn enhanced_code_wire_form_matches_display() {
+        for (class, subject, detail) in [(2, 0, 0), (4, 10, 99), (5, 100, 999), (5, 7, 10)] {
+            let code = EnhancedStatusCode::new(class, subject, detail).expect("valid");
+            let mut out = Vec::new();
+            code.write_to(&mut out);
+            assert_eq!(out, code.to_string().into_bytes());
+            assert_eq!(code.wire_len(), out.len());
         }
     }
 
