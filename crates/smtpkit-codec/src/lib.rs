@@ -1,12 +1,68 @@
 //! The SMTP grammar, without I/O: commands, replies and their parts, parsed
 //! from bytes and serialized back.
+//!
+//! A server feeds the bytes it has read to [`parse_command`]; a client feeds
+//! its bytes to [`parse_reply`]. Each returns a value that borrows from the
+//! input and the number of bytes it took, or [`Status::Incomplete`] when more
+//! bytes are needed, or a [`ParseError`] that says where the input went wrong
+//! and which reply a server should send for it. Every value writes itself
+//! back with `write_to` or `to_bytes`, and parsing that gives the same value.
+//!
+//! ```
+//! use smtpkit_codec::{parse_command, Command, CommandOptions, ReversePath, Status};
+//!
+//! let options = CommandOptions::default();
+//! let input = b"MAIL FROM:<alice@example.org> SIZE=1024\r\nRCPT TO:<bob@example.org>\r\n";
+//! let Ok(Status::Complete { value, consumed }) = parse_command(input, &options) else {
+//!     panic!("a valid command");
+//! };
+//! let Command::Mail { reverse_path: ReversePath::Mailbox(sender), parameters } = &value else {
+//!     panic!("MAIL");
+//! };
+//! assert_eq!(sender.to_string(), "alice@example.org");
+//! assert_eq!(parameters.size(), Some(1024));
+//! assert_eq!(value.to_bytes(), &input[..consumed]);
+//!
+//! let error = parse_command(b"MAIL FROM:<alice@example.org\r\n", &options).unwrap_err();
+//! assert_eq!(error.offset(), 28);
+//! assert_eq!(error.to_string(), "expected \">\" at offset 28");
+//! ```
+//!
+//! The modules follow the protocol: [`line`] frames lines within their
+//! limits; commands, replies, addresses, parameters and EHLO capabilities
+//! each have a file of their own; [`CommandOptions`] and [`ReplyOptions`]
+//! hold the limits and the named tolerances of the two parsers.
 #![forbid(unsafe_code)]
 
+mod address;
+mod capability;
+mod command;
 mod error;
 pub mod line;
 mod options;
+mod params;
+mod reply;
 mod status;
+#[cfg(any(test, feature = "proptest"))]
+pub mod strategies;
+pub mod xtext;
 
+pub use address::{AddressLiteral, Domain, ForwardPath, Host, LocalPart, Mailbox, ReversePath};
+pub use capability::{Capabilities, Capability};
+pub use command::{
+    command_line, parse_command, Argument, Command, EtrnNode, InitialResponse, Mechanism,
+};
 pub use error::{ErrorKind, ParseError, Status};
 pub use options::{CommandOptions, DOMAIN_LIMIT, LOCAL_PART_LIMIT, PATH_LIMIT};
+pub use params::{
+    AuthAddress, BodyType, ByMode, DateTime, DeliverBy, EnvId, EsmtpKeyword, EsmtpValue,
+    HoldForSeconds, MailParameter, MailParameters, Notify, OriginalRecipient, Priority,
+    RcptParameter, RcptParameters, Ret, RrvsAction, ENVID_LIMIT,
+};
+pub use reply::{parse_reply, Reply, ReplyLine, ReplyOptions, REPLY_LINES_LIMIT, REPLY_SIZE_LIMIT};
 pub use status::{EnhancedStatusCode, InvalidEnhancedStatusCode, ReplyClass, ReplyCode};
+
+/// The README's examples, compiled and run as documentation tests.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+struct ReadmeDoctests;
