@@ -1,2 +1,64 @@
-//! Project tasks.
-fn main() {}
+//! Project tasks, run as `cargo xtask <task>`.
+//!
+//! - `cargo xtask test`: installs what the tests need where it is missing,
+//!   then runs every test of the workspace. This is the README's test
+//!   command.
+//! - `cargo xtask ci`: what CI runs: formatting and lint checks, then
+//!   `test`.
+#![forbid(unsafe_code)]
+
+mod ci;
+mod test;
+
+use std::process::{Command, ExitCode};
+
+use anyhow::{bail, Context as _};
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("test") => test::run(),
+        Some("ci") => ci::run(),
+        Some("help" | "--help" | "-h") | None => {
+            print!("{}", USAGE);
+            Ok(())
+        }
+        Some(other) => Err(anyhow::anyhow!("unknown task {other:?}\n\n{USAGE}")),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("xtask: error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+const USAGE: &str = "\
+usage: cargo xtask <task>
+
+tasks:
+  test   install what the tests need where missing, then run every test
+  ci     cargo fmt --check, cargo clippy -D warnings, then `test`
+";
+
+/// Runs `program` with `args` from the workspace root, echoing the command
+/// line, and fails when it exits non-zero.
+pub(crate) fn cmd(program: &str, args: &[&str]) -> anyhow::Result<()> {
+    eprintln!("xtask: $ {program} {}", args.join(" "));
+    let status = Command::new(program)
+        .args(args)
+        .current_dir(workspace_root())
+        .status()
+        .with_context(|| format!("could not start {program}"))?;
+    if !status.success() {
+        bail!("`{program} {}` failed with {status}", args.join(" "));
+    }
+    Ok(())
+}
+
+/// The workspace root: the parent of this crate's folder.
+pub(crate) fn workspace_root() -> std::path::PathBuf {
+    let manifest_dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    manifest_dir.parent().unwrap_or(manifest_dir).to_path_buf()
+}

@@ -1,4 +1,51 @@
 //! The `smtpkit` command line.
+//!
+//! `smtpkit parse` reads SMTP commands (or, with `--replies`, replies) from
+//! a file or standard input, prints each in canonical form, and shows every
+//! error with its position and the reply a server would send for it.
 #![forbid(unsafe_code)]
 
-fn main() {}
+mod parse;
+
+use std::io;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Tools for speaking SMTP.
+#[derive(Debug, Parser)]
+#[command(name = "smtpkit", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Task,
+}
+
+#[derive(Debug, Subcommand)]
+enum Task {
+    /// Parse SMTP commands or replies and print them in canonical form.
+    Parse(parse::Args),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Task::Parse(args) => parse::run(&args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(error) if is_broken_pipe(&error) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("smtpkit: error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// True when the error is a closed standard output, as with `| head`: the
+/// reader has what it wanted, so that is no failure.
+fn is_broken_pipe(error: &anyhow::Error) -> bool {
+    error
+        .chain()
+        .filter_map(|cause| cause.downcast_ref::<io::Error>())
+        .any(|e| e.kind() == io::ErrorKind::BrokenPipe)
+}
