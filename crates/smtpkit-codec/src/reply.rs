@@ -190,6 +190,13 @@ pub fn parse_reply<'a>(
         };
         let text = content.get(4..).unwrap_or_default();
         let text = textstring(text, options).map_err(|e| e.shifted(start + 4))?;
+        if !last && lines.len() + 1 == lines.inline_size() {
+            // The lines are about to spill to the heap: make room for as
+            // many as the buffer seems to hold, so that a long EHLO reply
+            // costs one allocation, not one per doubling.
+            let more = memchr::memchr_iter(b'\n', &input[end..]).take(options.max_lines).count();
+            lines.reserve(more + 1);
+        }
         lines.push(ReplyLine::split(line_code, text));
         code = Some(line_code);
 
