@@ -126,6 +126,11 @@ pub enum ErrorKind {
         /// The limit in octets.
         limit: usize,
     },
+    /// Comments nest deeper than allowed (RFC 5322 comments may nest).
+    NestingTooDeep {
+        /// The limit in levels.
+        limit: usize,
+    },
 }
 
 impl ParseError {
@@ -240,6 +245,7 @@ impl fmt::Display for ErrorKind {
             ErrorKind::ReplyCodeMismatch => f.write_str("reply code changes within a reply"),
             ErrorKind::TooManyLines { limit } => write!(f, "reply has more than {limit} lines"),
             ErrorKind::ReplyTooLarge { limit } => write!(f, "reply larger than {limit} octets"),
+            ErrorKind::NestingTooDeep { limit } => write!(f, "comments nested deeper than {limit}"),
         }
     }
 }

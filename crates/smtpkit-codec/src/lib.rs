@@ -38,6 +38,7 @@ mod address;
 mod capability;
 mod command;
 mod error;
+pub mod field;
 pub mod line;
 mod options;
 mod params;
