@@ -7,9 +7,10 @@
 //! and one that cannot be installed fails the run rather than being
 //! skipped.
 
-use std::process::Command;
+use std::io::{BufRead as _, BufReader};
+use std::process::{Command, Stdio};
 
-use anyhow::bail;
+use anyhow::{bail, Context as _};
 
 use crate::cmd;
 
@@ -36,7 +37,47 @@ pub(crate) fn run() -> anyhow::Result<()> {
     for tool in REQUIRED_TOOLS {
         ensure(tool)?;
     }
-    cmd("cargo", &["test", "--workspace", "--all-features", "--locked"])
+    cargo_test(&["test", "--workspace", "--all-features", "--locked"])
+}
+
+/// Runs `cargo` with `args`, passing its output through, and ends with one
+/// line that totals the tests of every test binary it ran.
+fn cargo_test(args: &[&str]) -> anyhow::Result<()> {
+    eprintln!("xtask: $ cargo {}", args.join(" "));
+    let mut child = Command::new("cargo")
+        .args(args)
+        .current_dir(crate::workspace_root())
+        .stdout(Stdio::piped())
+        .spawn()
+        .context("could not start cargo")?;
+    let stdout = child.stdout.take().context("cargo's output is piped")?;
+    let (mut passed, mut failed) = (0u64, 0u64);
+    for line in BufReader::new(stdout).lines() {
+        let line = line.context("reading cargo's output")?;
+        println!("{line}");
+        if let Some((p, f)) = test_result_counts(&line) {
+            passed += p;
+            failed += f;
+        }
+    }
+    let status = child.wait().context("waiting for cargo")?;
+    println!("tests: {passed} passed, {failed} failed");
+    if !status.success() {
+        bail!("`cargo {}` failed with {status}", args.join(" "));
+    }
+    Ok(())
+}
+
+/// Reads the counts of a line such as
+/// `test result: ok. 12 passed; 0 failed; 0 ignored; …`.
+fn test_result_counts(line: &str) -> Option<(u64, u64)> {
+    let rest = line.strip_prefix("test result: ")?;
+    let count = |word: &str| {
+        rest.split(';').find_map(|part| {
+            part.trim().strip_suffix(word)?.trim().rsplit(' ').next()?.parse::<u64>().ok()
+        })
+    };
+    Some((count("passed")?, count("failed")?))
 }
 
 /// Installs `tool` unless it already runs.
@@ -56,4 +97,16 @@ fn ensure(tool: &Tool) -> anyhow::Result<()> {
 /// True when the tool starts and exits zero.
 fn probe(tool: &Tool) -> bool {
     Command::new(tool.program).args(tool.probe).output().is_ok_and(|o| o.status.success())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::test_result_counts;
+
+    #[test]
+    fn test_result_lines_are_counted() {
+        let line = "test result: ok. 109 passed; 2 failed; 0 ignored; 0 measured; 0 filtered out";
+        assert_eq!(test_result_counts(line), Some((109, 2)));
+        assert_eq!(test_result_counts("running 3 tests"), None);
+    }
 }
