@@ -1,7 +1,11 @@
 //! Structured header fields of RFC 5322 §3.3 to §3.6 and of MIME: their
 //! parsers, run on demand on a field's raw value.
+//!
+//! [`date`] reads dates (RFC 5322 §3.3). It takes the value as it stands
+//! in the header section, folds and comments included.
 
-#[allow(dead_code, reason = "the structured field parsers are its users")]
+pub mod date;
+#[allow(dead_code, reason = "atom, dot_atom, quoted_string and word serve the other fields")]
 pub(crate) mod lexical;
 
 pub use lexical::COMMENT_DEPTH_LIMIT;
