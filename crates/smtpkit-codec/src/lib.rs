@@ -31,7 +31,10 @@
 //! The modules follow the protocol: [`line`] frames lines within their
 //! limits; commands, replies, addresses, parameters and EHLO capabilities
 //! each have a file of their own; [`CommandOptions`] and [`ReplyOptions`]
-//! hold the limits and the named tolerances of the two parsers.
+//! hold the limits and the named tolerances of the two parsers. [`field`]
+//! parses the structured header fields of a stored message on demand: its
+//! date type stays at `field::date::DateTime`, apart from the RFC 3339
+//! [`DateTime`] of SMTP parameters.
 #![forbid(unsafe_code)]
 
 mod address;
@@ -54,6 +57,8 @@ pub use command::{
     command_line, parse_command, Argument, Command, EtrnNode, InitialResponse, Mechanism,
 };
 pub use error::{ErrorKind, ParseError, Status};
+pub use field::mime::{ContentDisposition, ContentTransferEncoding, ContentType, MimeVersion};
+pub use field::received::Received;
 pub use options::{CommandOptions, DOMAIN_LIMIT, LOCAL_PART_LIMIT, PATH_LIMIT};
 pub use params::{
     AuthAddress, BodyType, ByMode, DateTime, DeliverBy, EnvId, EsmtpKeyword, EsmtpValue,
