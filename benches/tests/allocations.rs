@@ -41,7 +41,7 @@ fn single_line_replies_parse_without_allocating() {
     let options = ReplyOptions::default();
     let mut parsed = 0;
     let info = allocation_counter::measure(|| {
-        let mut rest = &stream[..];
+        let mut rest = stream;
         while let Ok(Status::Complete { value, consumed }) = parse_reply(rest, &options) {
             std::hint::black_box(value);
             rest = &rest[consumed..];
