@@ -4,13 +4,14 @@
 
 use std::borrow::Cow;
 
-use smallvec::SmallVec;
-
+use super::sealed::{Kind, Parameter};
+use super::ReadParameter;
 use super::{
-    check_printable, check_text, date_time, failure, parameter_list, relocate, required_value,
-    rest, DateTime, EsmtpKeyword, EsmtpValue, RawParam, Value,
+    check_printable, check_text, date_time, keyword_of, parameters, relocate, required_value, rest,
+    untyped_parameter, write_parameter, Checked, DateTime, EsmtpKeyword, EsmtpValue, Parameters,
+    RawParam, Value,
 };
-use crate::error::{finish, ErrorKind, Failure, PResult, ParseError};
+use crate::error::{finish, ErrorKind, Failure, ParseError};
 use crate::options::CommandOptions;
 use crate::xtext;
 
@@ -53,7 +54,8 @@ impl<'a> RcptParameter<'a> {
     /// # Errors
     ///
     /// [`ErrorKind::Syntax`] at offset 0 when the keyword is one of the
-    /// typed parameters (compared case-insensitively).
+    /// typed parameters (compared case-insensitively): build the typed
+    /// variant instead.
     ///
     /// ```
     /// use smtpkit_codec::{EsmtpKeyword, RcptParameter};
@@ -65,49 +67,18 @@ impl<'a> RcptParameter<'a> {
         keyword: EsmtpKeyword<'a>,
         value: Option<EsmtpValue<'a>>,
     ) -> Result<Self, ParseError> {
-        if known_keyword(keyword.as_str()).is_some() {
-            let expected = "esmtp-keyword without a typed variant";
-            return Err(ParseError::new(0, ErrorKind::Syntax { expected }));
-        }
-        Ok(Self::Other { keyword, value })
+        untyped_parameter(keyword, value)
     }
 
     /// The keyword: upper-case for typed parameters, as written otherwise.
     pub fn keyword(&self) -> &str {
-        match self {
-            Self::Other { keyword, .. } => keyword.as_str(),
-            typed => typed.typed_keyword().unwrap_or_default(),
-        }
+        keyword_of(self)
     }
 
     /// Writes the parameter, `KEYWORD` or `KEYWORD=value`, canonical for
     /// typed parameters and as written for others.
     pub fn write_to(&self, out: &mut Vec<u8>) {
-        out.extend_from_slice(self.keyword().as_bytes());
-        match self {
-            Self::Notify(notify) => {
-                out.push(b'=');
-                notify.write_to(out);
-            }
-            Self::Orcpt(recipient) => {
-                out.push(b'=');
-                recipient.write_to(out);
-            }
-            Self::Rrvs { time, action } => {
-                out.push(b'=');
-                out.extend_from_slice(time.as_str().as_bytes());
-                match action {
-                    Some(RrvsAction::Continue) => out.extend_from_slice(b";C"),
-                    Some(RrvsAction::Reject) => out.extend_from_slice(b";R"),
-                    None => {}
-                }
-            }
-            Self::Other { value: Some(value), .. } => {
-                out.push(b'=');
-                out.extend_from_slice(value.as_str().as_bytes());
-            }
-            Self::Other { value: None, .. } => {}
-        }
+        write_parameter(self, out);
     }
 
     /// The same parameter, owning its text.
@@ -122,22 +93,10 @@ impl<'a> RcptParameter<'a> {
             },
         }
     }
-
-    /// The canonical keyword of a typed parameter; `None` for others.
-    fn typed_keyword(&self) -> Option<&'static str> {
-        match self {
-            Self::Notify(_) => Some(KEYWORDS[0]),
-            Self::Orcpt(_) => Some(KEYWORDS[1]),
-            Self::Rrvs { .. } => Some(KEYWORDS[2]),
-            Self::Other { .. } => None,
-        }
-    }
 }
 
-/// The parameters of one RCPT TO command, in the order given.
-///
-/// Each typed parameter appears at most once; other keywords may repeat.
-/// Up to four parameters are held without allocating.
+/// The parameters of one RCPT TO command, in the order given: a
+/// [`Parameters`] list with a lookup for each typed parameter.
 ///
 /// ```
 /// use smtpkit_codec::{CommandOptions, RcptParameters};
@@ -149,17 +108,9 @@ impl<'a> RcptParameter<'a> {
 /// assert_eq!(params.orcpt().expect("given").address(), "Bob@Example.COM");
 /// assert!(RcptParameters::parse(b"NOTIFY=NEVER,DELAY", &options).is_err());
 /// ```
-#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
-pub struct RcptParameters<'a> {
-    list: SmallVec<[RcptParameter<'a>; 4]>,
-}
+pub type RcptParameters<'a> = Parameters<RcptParameter<'a>>;
 
-impl<'a> RcptParameters<'a> {
-    /// No parameters.
-    pub fn new() -> Self {
-        Self::default()
-    }
-
+impl<'a> Parameters<RcptParameter<'a>> {
     /// Parses `Rcpt-parameters`: the text after the space that follows the
     /// forward-path, up to the end of the line (CRLF excluded).
     ///
@@ -170,41 +121,7 @@ impl<'a> RcptParameters<'a> {
     /// [`ErrorKind::DuplicateParameter`] at the keyword given a second time
     /// or at a NOTIFY value given twice.
     pub fn parse(input: &'a [u8], options: &CommandOptions) -> Result<Self, ParseError> {
-        finish(input, rcpt_parameters(input, options))
-    }
-
-    /// Appends `param`.
-    ///
-    /// # Errors
-    ///
-    /// [`ErrorKind::DuplicateParameter`], at offset 0, when `param` is a
-    /// typed parameter that is there already.
-    pub fn push(&mut self, param: RcptParameter<'a>) -> Result<(), ParseError> {
-        if let Some(keyword) = self.duplicate(&param) {
-            return Err(ParseError::new(0, ErrorKind::DuplicateParameter { keyword }));
-        }
-        self.list.push(param);
-        Ok(())
-    }
-
-    /// The parameters in order.
-    pub fn iter(&self) -> std::slice::Iter<'_, RcptParameter<'a>> {
-        self.list.iter()
-    }
-
-    /// The number of parameters.
-    pub fn len(&self) -> usize {
-        self.list.len()
-    }
-
-    /// True when there are none.
-    pub fn is_empty(&self) -> bool {
-        self.list.is_empty()
-    }
-
-    /// The first parameter with `keyword`, compared case-insensitively.
-    pub fn get(&self, keyword: &str) -> Option<&RcptParameter<'a>> {
-        self.iter().find(|param| param.keyword().eq_ignore_ascii_case(keyword))
+        finish(input, parameters(input, options))
     }
 
     /// When to notify, from NOTIFY.
@@ -229,34 +146,6 @@ impl<'a> RcptParameters<'a> {
             RcptParameter::Rrvs { time, action } => Some((time, *action)),
             _ => None,
         })
-    }
-
-    /// Writes every parameter, each after one space.
-    pub fn write_to(&self, out: &mut Vec<u8>) {
-        for param in self.iter() {
-            out.push(b' ');
-            param.write_to(out);
-        }
-    }
-
-    /// The same parameters, owning their text.
-    pub fn into_owned(self) -> RcptParameters<'static> {
-        RcptParameters { list: self.list.into_iter().map(RcptParameter::into_owned).collect() }
-    }
-
-    /// The keyword of `param` when it is typed and already present.
-    fn duplicate(&self, param: &RcptParameter<'_>) -> Option<&'static str> {
-        let keyword = param.typed_keyword()?;
-        self.iter().any(|have| have.typed_keyword() == Some(keyword)).then_some(keyword)
-    }
-}
-
-impl<'a, 'p> IntoIterator for &'p RcptParameters<'a> {
-    type Item = &'p RcptParameter<'a>;
-    type IntoIter = std::slice::Iter<'p, RcptParameter<'a>>;
-
-    fn into_iter(self) -> Self::IntoIter {
-        self.iter()
     }
 }
 
@@ -413,54 +302,61 @@ impl<'a> OriginalRecipient<'a> {
     }
 }
 
-/// Reads the parameters of RCPT TO, typing the known keywords and
-/// refusing a typed keyword given twice.
-///
-/// ```abnf
-/// Rcpt-parameters = esmtp-param *(SP esmtp-param)
-/// ```
-/// RFC 5321 §4.1.2. The input is what follows the space after the path,
-/// up to the end of the line without CRLF.
-pub(crate) fn rcpt_parameters<'a>(
-    input: &'a [u8],
-    options: &CommandOptions,
-) -> PResult<'a, RcptParameters<'a>> {
-    let mut params = RcptParameters::new();
-    let (rest, ()) = parameter_list(input, options, |raw| {
-        let start = raw.start;
-        let param = rcpt_parameter(raw, options)?;
-        if let Some(keyword) = params.duplicate(&param) {
-            return Err(failure(start, ErrorKind::DuplicateParameter { keyword }));
+impl<'a> Parameter<'a> for RcptParameter<'a> {
+    type Owned = RcptParameter<'static>;
+
+    fn kind(&self) -> Kind<'_, 'a> {
+        match self {
+            Self::Notify(_) => Kind::Typed(KEYWORDS[0]),
+            Self::Orcpt(_) => Kind::Typed(KEYWORDS[1]),
+            Self::Rrvs { .. } => Kind::Typed(KEYWORDS[2]),
+            Self::Other { keyword, value } => Kind::Other(keyword, value.as_ref()),
         }
-        params.list.push(param);
-        Ok(())
-    })?;
-    Ok((rest, params))
-}
+    }
 
-/// Types one esmtp-param of RCPT by its keyword.
-fn rcpt_parameter<'a>(
-    raw: RawParam<'a>,
-    options: &CommandOptions,
-) -> Result<RcptParameter<'a>, nom::Err<Failure<'a>>> {
-    let Some(index) = known_keyword(raw.keyword) else {
-        return Ok(RcptParameter::Other {
-            keyword: EsmtpKeyword(Cow::Borrowed(raw.keyword)),
-            value: raw.value.map(|value| EsmtpValue(Cow::Borrowed(value.text))),
-        });
-    };
+    fn owned(self) -> RcptParameter<'static> {
+        self.into_owned()
+    }
 
-    let value = required_value(&raw)?;
-    match index {
-        0 => Ok(RcptParameter::Notify(notify_esmtp_value(value)?)),
-        1 => Ok(RcptParameter::Orcpt(original_recipient_address(value, options)?)),
-        _ => rrvs_param(value),
+    fn write_typed_value(&self, out: &mut Vec<u8>) {
+        match self {
+            Self::Notify(notify) => {
+                out.push(b'=');
+                notify.write_to(out);
+            }
+            Self::Orcpt(recipient) => {
+                out.push(b'=');
+                recipient.write_to(out);
+            }
+            Self::Rrvs { time, action } => {
+                out.push(b'=');
+                out.extend_from_slice(time.as_str().as_bytes());
+                match action {
+                    Some(RrvsAction::Continue) => out.extend_from_slice(b";C"),
+                    Some(RrvsAction::Reject) => out.extend_from_slice(b";R"),
+                    None => {}
+                }
+            }
+            Self::Other { .. } => {}
+        }
     }
 }
 
-/// The index in [`KEYWORDS`] of `keyword`, compared case-insensitively.
-fn known_keyword(keyword: &str) -> Option<usize> {
-    KEYWORDS.iter().position(|known| known.eq_ignore_ascii_case(keyword))
+impl<'a> ReadParameter<'a> for RcptParameter<'a> {
+    const KEYWORDS: &'static [&'static str] = &KEYWORDS;
+
+    fn typed(index: usize, raw: RawParam<'a>, options: &CommandOptions) -> Checked<'a, Self> {
+        let value = required_value(&raw)?;
+        match index {
+            0 => Ok(Self::Notify(notify_esmtp_value(value)?)),
+            1 => Ok(Self::Orcpt(original_recipient_address(value, options)?)),
+            _ => rrvs_param(value),
+        }
+    }
+
+    fn untyped(keyword: EsmtpKeyword<'a>, value: Option<EsmtpValue<'a>>) -> Self {
+        Self::Other { keyword, value }
+    }
 }
 
 /// Reads the value of NOTIFY.

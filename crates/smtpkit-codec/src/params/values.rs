@@ -5,7 +5,7 @@
 
 use std::borrow::Cow;
 
-use super::{check_text, push_signed, rest, Value};
+use super::{check_text, push_signed, rest, text_accessors, Value};
 use crate::error::{ErrorKind, Failure, ParseError};
 use crate::xtext;
 
@@ -107,17 +107,9 @@ impl<'a> EnvId<'a> {
         }
         Ok(Self(text))
     }
-
-    /// The decoded identifier.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-
-    /// The same identifier, owning its text.
-    pub fn into_owned(self) -> EnvId<'static> {
-        EnvId(Cow::Owned(self.0.into_owned()))
-    }
 }
+
+text_accessors!(EnvId: "The decoded identifier.", "The same identifier, owning its text.");
 
 /// The address of the AUTH parameter, decoded from xtext.
 ///
@@ -154,17 +146,9 @@ impl<'a> AuthAddress<'a> {
         }
         Ok(Self(text))
     }
-
-    /// The decoded address.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-
-    /// The same address, owning its text.
-    pub fn into_owned(self) -> AuthAddress<'static> {
-        AuthAddress(Cow::Owned(self.0.into_owned()))
-    }
 }
+
+text_accessors!(AuthAddress: "The decoded address.", "The same address, owning its text.");
 
 /// The priority of MT-PRIORITY, from -9 to 9.
 ///
