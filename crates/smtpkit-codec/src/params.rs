@@ -863,6 +863,37 @@ mod tests {
         }
     }
 
+    #[test]
+    fn address_constructors_refuse_what_is_no_mailbox_at_the_offending_byte() {
+        let table: &[(&str, usize, &str)] = &[
+            ("nobody", 6, "\"@\""),
+            ("a b@example.org", 1, "\"@\""),
+            ("a@", 2, "domain"),
+            ("a@-b.example", 2, "Let-dig"),
+            ("a@example.org x", 13, "end of input"),
+            ("<a@example.org>", 0, "Atom"),
+            // RFC 6531 UTF-8, whose offsets count bytes.
+            ("用户", 6, "\"@\""),
+            ("jörg.@example.org", 6, "Atom"),
+            ("\"用户\"@", 9, "domain"),
+            ("用户@例え.テスト!", 23, "end of input"),
+        ];
+        for &(text, offset, expected) in table {
+            let expected = (offset, &ErrorKind::Syntax { expected });
+            let auth = AuthAddress::new(text).expect_err("not a mailbox");
+            assert_eq!((auth.offset(), auth.kind()), expected, "AUTH {text:?}");
+            let orcpt = OriginalRecipient::new("utf-8", text).expect_err("not a mailbox");
+            assert_eq!((orcpt.offset(), orcpt.kind()), expected, "ORCPT {text:?}");
+            // RFC 3461 §4.2 holds other types' addresses to no syntax.
+            assert!(OriginalRecipient::new("rfc822", text).is_ok(), "{text:?}");
+        }
+        for text in ["e=mc2@example.com", "\"a b\"@[192.0.2.1]", "用户@例え.テスト"] {
+            assert_eq!(AuthAddress::new(text).expect("a mailbox").as_str(), text);
+            let orcpt = OriginalRecipient::new("UTF-8", text).expect("a mailbox");
+            assert_eq!((orcpt.addr_type(), orcpt.address()), ("utf-8", text));
+        }
+    }
+
     /// Bytes that are mostly the grammar's own characters, to reach deep
     /// into the value parsers.
     fn grammar_bytes() -> impl Strategy<Value = Vec<u8>> {

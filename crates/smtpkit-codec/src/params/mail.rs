@@ -306,7 +306,7 @@ impl<'a> Parameter<'a> for MailParameter<'a> {
 impl<'a> ReadParameter<'a> for MailParameter<'a> {
     const KEYWORDS: &'static [&'static str] = &KEYWORDS;
 
-    fn typed(index: usize, raw: RawParam<'a>, _: &CommandOptions) -> Checked<'a, Self> {
+    fn typed(index: usize, raw: RawParam<'a>, options: &CommandOptions) -> Checked<'a, Self> {
         if matches!(index, 2 | 6) {
             no_value(&raw)?;
             return Ok(if index == 2 { Self::SmtpUtf8 } else { Self::RequireTls });
@@ -318,7 +318,7 @@ impl<'a> ReadParameter<'a> for MailParameter<'a> {
             1 => Self::Body(body_value(value)?),
             3 => Self::Ret(ret_value(value)?),
             4 => Self::EnvId(envid_parameter(value)?),
-            5 => Self::Auth(auth_param(value)?),
+            5 => Self::Auth(auth_param(value, options)?),
             7 => Self::MtPriority(priority_value(value)?),
             8 => Self::HoldFor(holdfor_value(value)?),
             9 => {
@@ -535,6 +535,53 @@ mod tests {
         let error = MailParameters::parse("SIZE=1 X-A=é".as_bytes(), &options).expect_err("UTF-8");
         assert_eq!((error.offset(), error.kind()), (11, &ErrorKind::NonAscii));
         assert_eq!(error.server_reply().0.get(), 553);
+    }
+
+    #[test]
+    fn auth_takes_a_mailbox_or_the_null_address() {
+        let table: &[(&[u8], Option<&str>)] = &[
+            (b"AUTH=e+3Dmc2@example.com", Some("e=mc2@example.com")),
+            (b"AUTH=+22a+20b+22@[192.0.2.1]", Some("\"a b\"@[192.0.2.1]")),
+            (b"AUTH=j+C3+B6rg@b+C3+BCcher.example", Some("jörg@bücher.example")),
+            (b"AUTH=postmaster@[IPv6:2001:db8::1]", Some("postmaster@[IPv6:2001:db8::1]")),
+            (b"AUTH=+3C+3E", None),
+        ];
+        for &(input, address) in table {
+            let params = parse(input).expect("a valid AUTH");
+            let auth = params.auth().map(|auth| auth.map(AuthAddress::as_str));
+            assert_eq!(auth, Some(address), "{input:?}");
+        }
+    }
+
+    #[test]
+    fn auth_refuses_a_value_that_is_no_mailbox_at_its_first_byte() {
+        let table: &[(&[u8], usize)] = &[
+            (b"AUTH=nobody", 5),
+            (b"AUTH=nobody@", 5),
+            (b"AUTH=@example.org", 5),
+            (b"AUTH=a..b@example.org", 5),
+            (b"AUTH=a+20b@example.org", 5),
+            (b"AUTH=a@example.org+20x", 5),
+            (b"AUTH=a@-b.example", 5),
+            (b"AUTH=<a@example.org>", 5),
+            (b"AUTH=+3Ca@example.org+3E", 5),
+            (b"SIZE=1 AUTH=nobody", 12),
+            (b"AUTH=nobody SIZE=1", 5),
+        ];
+        for &(input, offset) in table {
+            let error = parse(input).expect_err("not a mailbox");
+            let expected = ErrorKind::Syntax { expected: "addr-spec" };
+            assert_eq!((error.offset(), error.kind()), (offset, &expected), "{input:?}");
+        }
+
+        // An xtext that spells UTF-8 is no mailbox where UTF-8 is not allowed.
+        let options = CommandOptions { allow_utf8: false, ..CommandOptions::default() };
+        let error =
+            MailParameters::parse(b"AUTH=j+C3+B6rg@example.org", &options).expect_err("UTF-8");
+        assert_eq!(
+            (error.offset(), error.kind()),
+            (5, &ErrorKind::Syntax { expected: "addr-spec" })
+        );
     }
 
     #[test]

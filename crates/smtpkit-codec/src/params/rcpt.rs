@@ -11,6 +11,7 @@ use super::{
     untyped_parameter, write_parameter, Checked, DateTime, EsmtpKeyword, EsmtpValue, Parameters,
     RawParam, Value,
 };
+use crate::address::{mailbox, whole};
 use crate::error::{finish, ErrorKind, Failure, ParseError};
 use crate::options::CommandOptions;
 use crate::xtext;
@@ -228,12 +229,22 @@ pub enum RrvsAction {
 /// utf-8-addr-xtext; any other type's address is xtext. An address holds no
 /// control characters.
 ///
+/// A `utf-8` address, once decoded, is a mailbox: RFC 6533 §3 has it
+/// follow RFC 6531's `Mailbox`, UTF-8 allowed whether or not the session
+/// allows UTF-8, as the 7-bit form exists for servers without SMTPUTF8.
+/// The address of any other type is kept as any printable text: RFC 3461
+/// §4.2 does not hold the address to the syntax of its type, and would
+/// have it carry the address as the sender gave it, for the notification
+/// to report, so this type does not refuse it for its syntax.
+///
 /// ```
 /// use smtpkit_codec::OriginalRecipient;
 ///
 /// let recipient = OriginalRecipient::new("RFC822", "Bob@Example.COM").expect("valid");
 /// assert_eq!((recipient.addr_type(), recipient.address()), ("rfc822", "Bob@Example.COM"));
 /// assert_eq!(OriginalRecipient::new("rfc 822", "x").expect_err("a space").offset(), 3);
+/// assert!(OriginalRecipient::new("rfc822", "Bob at home").is_ok());
+/// assert_eq!(OriginalRecipient::new("utf-8", "Bob").expect_err("no domain").offset(), 3);
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct OriginalRecipient<'a> {
@@ -248,7 +259,9 @@ impl<'a> OriginalRecipient<'a> {
     ///
     /// [`ErrorKind::Syntax`] with the offset in `addr_type` when it is not
     /// an atom, or with the offset in `address` at a control character, or
-    /// at 0 for an empty `utf-8` address.
+    /// at 0 for an empty `utf-8` address; for any other `utf-8` address
+    /// that is not a mailbox, the error of the mailbox grammar with its
+    /// offset in `address`.
     pub fn new(
         addr_type: impl Into<Cow<'a, str>>,
         address: impl Into<Cow<'a, str>>,
@@ -260,12 +273,10 @@ impl<'a> OriginalRecipient<'a> {
         }
         let addr_type = canonical_type(addr_type);
 
-        // TODO: check the address against RFC 6531's Mailbox for `utf-8`
-        // and RFC 5322's addr-spec for `rfc822` once the address module
-        // offers them; until then any printable text is accepted.
         let address = address.into();
         if addr_type == "utf-8" {
             check_text(&address, "utf-8-enc-addr")?;
+            whole(address.as_bytes(), |input| mailbox(input, &CommandOptions::default()))?;
         } else {
             check_printable(&address)?;
         }
@@ -409,7 +420,10 @@ fn notify_esmtp_value(value: Value<'_>) -> Result<Notify, nom::Err<Failure<'_>>>
 /// original-recipient-address = addr-type ";" xtext
 /// utf-8-type-addr            = "utf-8;" utf-8-enc-addr
 /// ```
-/// RFC 3461 §4.2, RFC 6533 §3.
+/// RFC 3461 §4.2, RFC 6533 §3. A `utf-8` address that is not a mailbox
+/// once decoded fails at its first byte, as offsets into the decoded text
+/// do not point into the line; other types' addresses are not checked (see
+/// [`OriginalRecipient`]).
 fn original_recipient_address<'a>(
     value: Value<'a>,
     options: &CommandOptions,
@@ -425,8 +439,15 @@ fn original_recipient_address<'a>(
 
     let encoded = value.suffix(len + 1);
     let address = if addr_type == "utf-8" {
-        xtext::decode_utf8_addr_checked(encoded.bytes(), options.allow_utf8, true)
-            .map_err(|e| relocate(encoded.input, e))?
+        let address = xtext::decode_utf8_addr_checked(encoded.bytes(), options.allow_utf8, true)
+            .map_err(|e| relocate(encoded.input, e))?;
+        // The escapes of the 7-bit form may spell UTF-8 where the session
+        // allows none, so the mailbox is read with UTF-8 allowed.
+        let utf8 = CommandOptions { allow_utf8: true, ..options.clone() };
+        if whole(address.as_bytes(), |input| mailbox(input, &utf8)).is_err() {
+            return Err(encoded.expected(0, "Mailbox"));
+        }
+        address
     } else {
         encoded.xtext()?
     };
@@ -630,6 +651,44 @@ mod tests {
         let escaped = br"ORCPT=utf-8;j\x{F6}rg@example.org";
         let params = RcptParameters::parse(escaped, &options).expect("7-bit form");
         assert_eq!(params.orcpt().map(OriginalRecipient::address), Some("jörg@example.org"));
+    }
+
+    #[test]
+    fn utf8_orcpt_refuses_an_address_that_is_no_mailbox_at_its_first_byte() {
+        let table: &[&[u8]] = &[
+            b"ORCPT=utf-8;nobody",
+            b"ORCPT=utf-8;nobody@",
+            b"ORCPT=utf-8;@example.org",
+            br"ORCPT=utf-8;a\x{20}b@example.org",
+            br"ORCPT=utf-8;a@example.org\x{20}x",
+            b"ORCPT=UTF-8;a..b@example.org",
+            "ORCPT=utf-8;jörg@-b.example".as_bytes(),
+        ];
+        for &input in table {
+            let error = parse(input).expect_err("not a mailbox");
+            let expected = ErrorKind::Syntax { expected: "Mailbox" };
+            assert_eq!((error.offset(), error.kind()), (12, &expected), "{input:?}");
+        }
+        let error = parse(b"NOTIFY=NEVER ORCPT=utf-8;nobody X=1").expect_err("not a mailbox");
+        assert_eq!(
+            (error.offset(), error.kind()),
+            (25, &ErrorKind::Syntax { expected: "Mailbox" })
+        );
+    }
+
+    #[test]
+    fn orcpt_of_other_types_keeps_any_printable_address() {
+        let table: &[(&[u8], &str, &str)] = &[
+            (b"ORCPT=rfc822;nobody", "rfc822", "nobody"),
+            (b"ORCPT=rfc822;Bob+20at+20home", "rfc822", "Bob at home"),
+            (b"ORCPT=rfc822;<a@example.org>", "rfc822", "<a@example.org>"),
+            (b"ORCPT=x400;c+3Dus", "x400", "c=us"),
+        ];
+        for &(input, addr_type, address) in table {
+            let params = parse(input).expect("any printable address");
+            let recipient = params.orcpt().expect("given");
+            assert_eq!((recipient.addr_type(), recipient.address()), (addr_type, address));
+        }
     }
 
     #[test]
