@@ -11,7 +11,7 @@ use crate::address::{
 use crate::error::{fail, failure, ErrorKind, Failure, PResult, ParseError, Status};
 use crate::line::split_line;
 use crate::options::CommandOptions;
-use crate::params::{mail_parameters, rcpt_parameters, MailParameters, RcptParameters};
+use crate::params::{parameters, MailParameters, RcptParameters};
 use crate::status::{EnhancedStatusCode, ReplyCode};
 
 /// One SMTP command, borrowing from the line it was parsed from.
@@ -535,7 +535,7 @@ fn mail<'a>(input: &'a [u8], options: &CommandOptions) -> PResult<'a, Command<'a
     let input = keyword_colon(input, b"FROM:", options)?;
     let (rest, reverse_path) = reverse_path(input, options).map_err(|e| path_error(e, true))?;
     let (rest, parameters) = match rest.strip_prefix(b" ") {
-        Some(params) => mail_parameters(params, options)?,
+        Some(params) => parameters(params, options)?,
         None => (rest, MailParameters::default()),
     };
     Ok((rest, Command::Mail { reverse_path, parameters }))
@@ -552,7 +552,7 @@ fn rcpt<'a>(input: &'a [u8], options: &CommandOptions) -> PResult<'a, Command<'a
     let input = keyword_colon(input, b"TO:", options)?;
     let (rest, forward_path) = forward_path(input, options).map_err(|e| path_error(e, false))?;
     let (rest, parameters) = match rest.strip_prefix(b" ") {
-        Some(params) => rcpt_parameters(params, options)?,
+        Some(params) => parameters(params, options)?,
         None => (rest, RcptParameters::default()),
     };
     Ok((rest, Command::Rcpt { forward_path, parameters }))

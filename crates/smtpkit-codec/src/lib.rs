@@ -62,7 +62,7 @@ pub use field::received::Received;
 pub use options::{CommandOptions, DOMAIN_LIMIT, LOCAL_PART_LIMIT, PATH_LIMIT};
 pub use params::{
     AuthAddress, BodyType, ByMode, DateTime, DeliverBy, EnvId, EsmtpKeyword, EsmtpValue,
-    HoldForSeconds, MailParameter, MailParameters, Notify, OriginalRecipient, Priority,
+    HoldForSeconds, MailParameter, MailParameters, Notify, OriginalRecipient, Parameters, Priority,
     RcptParameter, RcptParameters, Ret, RrvsAction, ENVID_LIMIT,
 };
 pub use reply::{parse_reply, Reply, ReplyLine, ReplyOptions, REPLY_LINES_LIMIT, REPLY_SIZE_LIMIT};

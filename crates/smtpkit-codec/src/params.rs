@@ -30,17 +30,16 @@ mod rcpt;
 mod values;
 
 use std::borrow::Cow;
-use std::fmt;
+
+use smallvec::SmallVec;
 
 use crate::error::{fail, ErrorKind, Failure, PResult, ParseError};
 use crate::options::CommandOptions;
 use crate::xtext::utf8_char_len;
 
-// The command parser reads the parameters after MAIL FROM and RCPT TO with
-// these two.
-pub(crate) use mail::mail_parameters;
+use self::sealed::{Kind, Parameter};
+
 pub use mail::{MailParameter, MailParameters};
-pub(crate) use rcpt::rcpt_parameters;
 pub use rcpt::{Notify, OriginalRecipient, RcptParameter, RcptParameters, RrvsAction};
 pub use values::{
     AuthAddress, BodyType, ByMode, DeliverBy, EnvId, HoldForSeconds, Priority, Ret, ENVID_LIMIT,
@@ -79,23 +78,10 @@ impl<'a> EsmtpKeyword<'a> {
         }
         Ok(Self(keyword))
     }
-
-    /// The keyword as written.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-
-    /// The same keyword, owning its text.
-    pub fn into_owned(self) -> EsmtpKeyword<'static> {
-        EsmtpKeyword(Cow::Owned(self.0.into_owned()))
-    }
 }
 
-impl fmt::Display for EsmtpKeyword<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
+text_accessors!(EsmtpKeyword: "The keyword as written.", "The same keyword, owning its text.");
+text_display!(EsmtpKeyword);
 
 /// An esmtp-value as written, checked against the grammar.
 ///
@@ -127,23 +113,10 @@ impl<'a> EsmtpValue<'a> {
         check(bytes, esmtp_value(bytes, true).and_then(|(rest, _)| end_of(rest, "esmtp-value")))?;
         Ok(Self(value))
     }
-
-    /// The value as written.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-
-    /// The same value, owning its text.
-    pub fn into_owned(self) -> EsmtpValue<'static> {
-        EsmtpValue(Cow::Owned(self.0.into_owned()))
-    }
 }
 
-impl fmt::Display for EsmtpValue<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
+text_accessors!(EsmtpValue: "The value as written.", "The same value, owning its text.");
+text_display!(EsmtpValue);
 
 /// An RFC 3339 date-time, as HOLDUNTIL and RRVS carry it, checked for
 /// shape and kept as written.
@@ -182,23 +155,113 @@ impl<'a> DateTime<'a> {
         check(text.as_bytes(), date_time(Value::whole(&text)))?;
         Ok(Self(text))
     }
+}
 
-    /// The date-time as written.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
+text_accessors!(DateTime: "The date-time as written.", "The same date-time, owning its text.");
+text_display!(DateTime);
 
-    /// The same date-time, owning its text.
-    pub fn into_owned(self) -> DateTime<'static> {
-        DateTime(Cow::Owned(self.0.into_owned()))
+/// The parameters of one MAIL FROM or RCPT TO command, in the order given:
+/// [`MailParameters`] or [`RcptParameters`].
+///
+/// Each typed parameter appears at most once; other keywords may repeat.
+/// Up to four parameters are held without allocating, as most commands
+/// carry no more.
+///
+/// ```
+/// use smtpkit_codec::{MailParameter, MailParameters};
+///
+/// let mut params = MailParameters::new();
+/// params.push(MailParameter::Size(1000)).expect("the first SIZE");
+/// assert!(params.push(MailParameter::Size(2000)).is_err(), "a second SIZE");
+/// let mut out = Vec::new();
+/// params.write_to(&mut out);
+/// assert_eq!(out, b" SIZE=1000");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Parameters<P> {
+    list: SmallVec<[P; 4]>,
+}
+
+impl<P> Default for Parameters<P> {
+    fn default() -> Self {
+        Self { list: SmallVec::new() }
     }
 }
 
-impl fmt::Display for DateTime<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+impl<P> Parameters<P> {
+    /// No parameters.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The parameters in order.
+    pub fn iter(&self) -> std::slice::Iter<'_, P> {
+        self.list.iter()
+    }
+
+    /// The number of parameters.
+    pub fn len(&self) -> usize {
+        self.list.len()
+    }
+
+    /// True when there are none.
+    pub fn is_empty(&self) -> bool {
+        self.list.is_empty()
     }
 }
+
+impl<'a, P: Parameter<'a>> Parameters<P> {
+    /// Appends `param`.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::DuplicateParameter`], at offset 0, when `param` is a
+    /// typed parameter that is there already.
+    pub fn push(&mut self, param: P) -> Result<(), ParseError> {
+        if let Some(keyword) = self.duplicate(&param) {
+            return Err(ParseError::new(0, ErrorKind::DuplicateParameter { keyword }));
+        }
+        self.list.push(param);
+        Ok(())
+    }
+
+    /// The first parameter with `keyword`, compared case-insensitively.
+    pub fn get(&self, keyword: &str) -> Option<&P> {
+        self.iter().find(|param| keyword_of(*param).eq_ignore_ascii_case(keyword))
+    }
+
+    /// Writes every parameter, each after one space.
+    pub fn write_to(&self, out: &mut Vec<u8>) {
+        for param in self.iter() {
+            out.push(b' ');
+            write_parameter(param, out);
+        }
+    }
+
+    /// The same parameters, owning their text.
+    pub fn into_owned(self) -> Parameters<P::Owned> {
+        Parameters { list: self.list.into_iter().map(P::owned).collect() }
+    }
+
+    /// The keyword of `param` when it is typed and already present.
+    fn duplicate(&self, param: &P) -> Option<&'static str> {
+        let keyword = typed_keyword(param)?;
+        self.iter().any(|have| typed_keyword(have) == Some(keyword)).then_some(keyword)
+    }
+}
+
+impl<'p, P> IntoIterator for &'p Parameters<P> {
+    type Item = &'p P;
+    type IntoIter = std::slice::Iter<'p, P>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.iter()
+    }
+}
+
+/// What a check of one parameter gives: the value, or a failure that stops
+/// the whole list.
+pub(crate) type Checked<'a, T> = Result<T, nom::Err<Failure<'a>>>;
 
 /// One esmtp-param as found on the line, before its keyword is looked up.
 pub(crate) struct RawParam<'a> {
@@ -325,25 +388,33 @@ pub(crate) fn esmtp_value(input: &[u8], allow_utf8: bool) -> PResult<'_, &str> {
     }
 }
 
-/// Reads a list of parameters separated by single spaces, handing each to
-/// `add`, which checks its keyword and value and appends it.
+/// Reads the parameters of MAIL FROM or RCPT TO, separated by single
+/// spaces, typing the known keywords and refusing a typed keyword given
+/// twice.
 ///
 /// ```abnf
 /// Mail-parameters = esmtp-param *(SP esmtp-param)
 /// Rcpt-parameters = esmtp-param *(SP esmtp-param)
 /// ```
-/// RFC 5321 §4.1.2.
-pub(crate) fn parameter_list<'a>(
+/// RFC 5321 §4.1.2. The input is what follows the space after the path,
+/// up to the end of the line without CRLF.
+pub(crate) fn parameters<'a, P: ReadParameter<'a>>(
     input: &'a [u8],
     options: &CommandOptions,
-    mut add: impl FnMut(RawParam<'a>) -> Result<(), nom::Err<Failure<'a>>>,
-) -> PResult<'a, ()> {
+) -> PResult<'a, Parameters<P>> {
+    let mut params = Parameters::new();
     let mut rest = input;
     loop {
         let (after, raw) = esmtp_param(rest, options)?;
-        add(raw)?;
+        let start = raw.start;
+        let param = parameter(raw, options)?;
+        if let Some(keyword) = params.duplicate(&param) {
+            return Err(failure(start, ErrorKind::DuplicateParameter { keyword }));
+        }
+        params.list.push(param);
+
         match after.split_first() {
-            None => return Ok((after, ())),
+            None => return Ok((after, params)),
             Some((b' ', next)) => rest = next,
             // esmtp_param stops only at a space or the end.
             Some(_) => return fail_syntax(after, "SP"),
@@ -516,6 +587,71 @@ pub(crate) fn check_printable(text: &str) -> Result<(), ParseError> {
     }
 }
 
+/// Builds a parameter of a keyword that has no typed variant, refusing the
+/// typed keywords (compared case-insensitively) so that the parameter reads
+/// back the same.
+fn untyped_parameter<'a, P: ReadParameter<'a>>(
+    keyword: EsmtpKeyword<'a>,
+    value: Option<EsmtpValue<'a>>,
+) -> Result<P, ParseError> {
+    if known_keyword::<P>(keyword.as_str()).is_some() {
+        let expected = "esmtp-keyword without a typed variant";
+        return Err(ParseError::new(0, ErrorKind::Syntax { expected }));
+    }
+    Ok(P::untyped(keyword, value))
+}
+
+/// Types one esmtp-param by its keyword: a known keyword's value is read by
+/// its extension's grammar, and any other parameter is kept as written.
+fn parameter<'a, P: ReadParameter<'a>>(
+    raw: RawParam<'a>,
+    options: &CommandOptions,
+) -> Result<P, nom::Err<Failure<'a>>> {
+    match known_keyword::<P>(raw.keyword) {
+        Some(index) => P::typed(index, raw, options),
+        None => Ok(P::untyped(
+            EsmtpKeyword(Cow::Borrowed(raw.keyword)),
+            raw.value.map(|value| EsmtpValue(Cow::Borrowed(value.text))),
+        )),
+    }
+}
+
+/// The index in `P::KEYWORDS` of `keyword`, compared case-insensitively.
+fn known_keyword<'a, P: ReadParameter<'a>>(keyword: &str) -> Option<usize> {
+    P::KEYWORDS.iter().position(|known| known.eq_ignore_ascii_case(keyword))
+}
+
+/// The keyword of `param`: upper-case for typed parameters, as written
+/// otherwise.
+fn keyword_of<'p, 'a: 'p, P: Parameter<'a>>(param: &'p P) -> &'p str {
+    match param.kind() {
+        Kind::Typed(keyword) => keyword,
+        Kind::Other(keyword, _) => keyword.as_str(),
+    }
+}
+
+/// The canonical keyword of a typed parameter; `None` for others.
+fn typed_keyword<'a, P: Parameter<'a>>(param: &P) -> Option<&'static str> {
+    match param.kind() {
+        Kind::Typed(keyword) => Some(keyword),
+        Kind::Other(..) => None,
+    }
+}
+
+/// Writes `param`, `KEYWORD` or `KEYWORD=value`, canonical for typed
+/// parameters and as written for others.
+fn write_parameter<'a, P: Parameter<'a>>(param: &P, out: &mut Vec<u8>) {
+    out.extend_from_slice(keyword_of(param).as_bytes());
+    match param.kind() {
+        Kind::Typed(_) => param.write_typed_value(out),
+        Kind::Other(_, Some(value)) => {
+            out.push(b'=');
+            out.extend_from_slice(value.as_str().as_bytes());
+        }
+        Kind::Other(_, None) => {}
+    }
+}
+
 /// The length of the esmtp-keyword at the start of `input`; 0 if none.
 fn keyword_len(input: &[u8]) -> usize {
     match input.first() {
@@ -558,6 +694,87 @@ fn days_in_month(year: u32, month: u32) -> u32 {
         _ => 31,
     }
 }
+
+/// How the parameters of MAIL or RCPT are read and built: their typed
+/// keywords and the grammar of each. This half of what differs between the
+/// two stays within the crate, as it speaks of the parser's own types.
+pub(crate) trait ReadParameter<'a>: Parameter<'a> {
+    /// The keywords of the typed parameters, in their canonical spelling.
+    const KEYWORDS: &'static [&'static str];
+
+    /// Reads the parameter whose keyword is `KEYWORDS[index]`, checking its
+    /// value against its extension's grammar.
+    fn typed(index: usize, raw: RawParam<'a>, options: &CommandOptions) -> Checked<'a, Self>;
+
+    /// A parameter of a keyword that has no typed variant; the caller has
+    /// checked that the keyword is not one of `KEYWORDS`.
+    fn untyped(keyword: EsmtpKeyword<'a>, value: Option<EsmtpValue<'a>>) -> Self;
+}
+
+/// What [`Parameters`] needs of the parameters of MAIL and of RCPT, so
+/// that the list and the helpers above serve both.
+///
+/// The trait is public in a private module: [`Parameters`] can name it in
+/// its bounds, and no other crate can implement it.
+mod sealed {
+    use super::{EsmtpKeyword, EsmtpValue};
+
+    /// One parameter of MAIL FROM or RCPT TO, as the list sees it.
+    pub trait Parameter<'a>: Sized {
+        /// The same parameter type, owning its text.
+        type Owned;
+
+        /// Whether the parameter is typed, with its keyword or its parts.
+        fn kind(&self) -> Kind<'_, 'a>;
+
+        /// Writes `=` and the value of a typed parameter, canonical, or
+        /// nothing for one that takes no value.
+        fn write_typed_value(&self, out: &mut Vec<u8>);
+
+        /// The same parameter, owning its text.
+        fn owned(self) -> Self::Owned;
+    }
+
+    /// A parameter as the list sees it.
+    pub enum Kind<'p, 'a> {
+        /// A typed parameter, with its canonical keyword.
+        Typed(&'static str),
+        /// Any other parameter: its keyword and value as written.
+        Other(&'p EsmtpKeyword<'a>, Option<&'p EsmtpValue<'a>>),
+    }
+}
+
+/// Gives a newtype over checked `Cow<str>` text its `as_str` and
+/// `into_owned`, documented with the two given lines.
+macro_rules! text_accessors {
+    ($name:ident: $as_str:literal, $into_owned:literal) => {
+        impl<'a> $name<'a> {
+            #[doc = $as_str]
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+
+            #[doc = $into_owned]
+            pub fn into_owned(self) -> $name<'static> {
+                $name(::std::borrow::Cow::Owned(self.0.into_owned()))
+            }
+        }
+    };
+}
+
+/// Shows a newtype over text as the text it holds.
+macro_rules! text_display {
+    ($name:ident) => {
+        impl ::std::fmt::Display for $name<'_> {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+    };
+}
+
+pub(crate) use text_accessors;
+use text_display;
 
 #[cfg(test)]
 mod tests {
@@ -643,6 +860,37 @@ mod tests {
         for (text, offset, kind) in failed {
             let error = DateTime::new(*text).expect_err("invalid");
             assert_eq!((error.offset(), error.kind()), (*offset, kind), "{text:?}");
+        }
+    }
+
+    #[test]
+    fn address_constructors_refuse_what_is_no_mailbox_at_the_offending_byte() {
+        let table: &[(&str, usize, &str)] = &[
+            ("nobody", 6, "\"@\""),
+            ("a b@example.org", 1, "\"@\""),
+            ("a@", 2, "domain"),
+            ("a@-b.example", 2, "Let-dig"),
+            ("a@example.org x", 13, "end of input"),
+            ("<a@example.org>", 0, "Atom"),
+            // RFC 6531 UTF-8, whose offsets count bytes.
+            ("用户", 6, "\"@\""),
+            ("jörg.@example.org", 6, "Atom"),
+            ("\"用户\"@", 9, "domain"),
+            ("用户@例え.テスト!", 23, "end of input"),
+        ];
+        for &(text, offset, expected) in table {
+            let expected = (offset, &ErrorKind::Syntax { expected });
+            let auth = AuthAddress::new(text).expect_err("not a mailbox");
+            assert_eq!((auth.offset(), auth.kind()), expected, "AUTH {text:?}");
+            let orcpt = OriginalRecipient::new("utf-8", text).expect_err("not a mailbox");
+            assert_eq!((orcpt.offset(), orcpt.kind()), expected, "ORCPT {text:?}");
+            // RFC 3461 §4.2 holds other types' addresses to no syntax.
+            assert!(OriginalRecipient::new("rfc822", text).is_ok(), "{text:?}");
+        }
+        for text in ["e=mc2@example.com", "\"a b\"@[192.0.2.1]", "用户@例え.テスト"] {
+            assert_eq!(AuthAddress::new(text).expect("a mailbox").as_str(), text);
+            let orcpt = OriginalRecipient::new("UTF-8", text).expect("a mailbox");
+            assert_eq!((orcpt.addr_type(), orcpt.address()), ("utf-8", text));
         }
     }
 

@@ -3,17 +3,18 @@
 
 use std::borrow::Cow;
 
-use smallvec::SmallVec;
-
+use super::sealed::{Kind, Parameter};
 use super::values::{
     auth_param, body_value, by_value, envid_parameter, holdfor_value, priority_value, ret_value,
     size_value,
 };
+use super::ReadParameter;
 use super::{
-    date_time, failure, no_value, parameter_list, push_decimal, push_signed, required_value,
-    DateTime, EsmtpKeyword, EsmtpValue, RawParam,
+    date_time, keyword_of, no_value, parameters, push_decimal, push_signed, required_value,
+    untyped_parameter, write_parameter, Checked, DateTime, EsmtpKeyword, EsmtpValue, Parameters,
+    RawParam,
 };
-use crate::error::{finish, ErrorKind, Failure, PResult, ParseError};
+use crate::error::{finish, ParseError};
 use crate::options::CommandOptions;
 use crate::params::values::{
     AuthAddress, BodyType, DeliverBy, EnvId, HoldForSeconds, Priority, Ret,
@@ -96,49 +97,24 @@ impl<'a> MailParameter<'a> {
     /// let size = EsmtpKeyword::new("size").expect("valid");
     /// assert!(MailParameter::other(size, None).is_err());
     /// ```
+    ///
+    /// [`ErrorKind::Syntax`]: crate::ErrorKind::Syntax
     pub fn other(
         keyword: EsmtpKeyword<'a>,
         value: Option<EsmtpValue<'a>>,
     ) -> Result<Self, ParseError> {
-        if known_keyword(keyword.as_str()).is_some() {
-            let expected = "esmtp-keyword without a typed variant";
-            return Err(ParseError::new(0, ErrorKind::Syntax { expected }));
-        }
-        Ok(Self::Other { keyword, value })
+        untyped_parameter(keyword, value)
     }
 
     /// The keyword: upper-case for typed parameters, as written otherwise.
     pub fn keyword(&self) -> &str {
-        match self {
-            Self::Other { keyword, .. } => keyword.as_str(),
-            typed => typed.typed_keyword().unwrap_or_default(),
-        }
+        keyword_of(self)
     }
 
     /// Writes the parameter, `KEYWORD` or `KEYWORD=value`, canonical for
     /// typed parameters and as written for others.
     pub fn write_to(&self, out: &mut Vec<u8>) {
-        out.extend_from_slice(self.keyword().as_bytes());
-        match self {
-            Self::SmtpUtf8 | Self::RequireTls | Self::Other { value: None, .. } => return,
-            _ => out.push(b'='),
-        }
-        match self {
-            Self::Size(size) => push_decimal(out, *size),
-            Self::Body(body) => out.extend_from_slice(body.as_str().as_bytes()),
-            Self::Ret(ret) => out.extend_from_slice(ret.as_str().as_bytes()),
-            Self::EnvId(envid) => xtext::encode(envid.as_str(), out),
-            Self::Auth(None) => out.extend_from_slice(b"<>"),
-            Self::Auth(Some(address)) => xtext::encode(address.as_str(), out),
-            Self::MtPriority(priority) => push_signed(out, priority.get().into()),
-            Self::HoldFor(seconds) => push_decimal(out, seconds.get().into()),
-            Self::HoldUntil(time) => out.extend_from_slice(time.as_str().as_bytes()),
-            Self::By(by) => by.write_to(out),
-            Self::Other { value: Some(value), .. } => {
-                out.extend_from_slice(value.as_str().as_bytes())
-            }
-            Self::SmtpUtf8 | Self::RequireTls | Self::Other { value: None, .. } => {}
-        }
+        write_parameter(self, out);
     }
 
     /// The same parameter, owning its text.
@@ -161,31 +137,10 @@ impl<'a> MailParameter<'a> {
             },
         }
     }
-
-    /// The canonical keyword of a typed parameter; `None` for others.
-    fn typed_keyword(&self) -> Option<&'static str> {
-        let index = match self {
-            Self::Size(_) => 0,
-            Self::Body(_) => 1,
-            Self::SmtpUtf8 => 2,
-            Self::Ret(_) => 3,
-            Self::EnvId(_) => 4,
-            Self::Auth(_) => 5,
-            Self::RequireTls => 6,
-            Self::MtPriority(_) => 7,
-            Self::HoldFor(_) => 8,
-            Self::HoldUntil(_) => 9,
-            Self::By(_) => 10,
-            Self::Other { .. } => return None,
-        };
-        Some(KEYWORDS[index])
-    }
 }
 
-/// The parameters of one MAIL FROM command, in the order given.
-///
-/// Each typed parameter appears at most once; other keywords may repeat.
-/// Up to four parameters are held without allocating.
+/// The parameters of one MAIL FROM command, in the order given: a
+/// [`Parameters`] list with a lookup for each typed parameter.
 ///
 /// ```
 /// use smtpkit_codec::{BodyType, CommandOptions, MailParameters};
@@ -197,17 +152,9 @@ impl<'a> MailParameter<'a> {
 /// assert!(params.smtputf8());
 /// assert!(MailParameters::parse(b"SIZE=5e5", &CommandOptions::default()).is_err());
 /// ```
-#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
-pub struct MailParameters<'a> {
-    list: SmallVec<[MailParameter<'a>; 4]>,
-}
+pub type MailParameters<'a> = Parameters<MailParameter<'a>>;
 
-impl<'a> MailParameters<'a> {
-    /// No parameters.
-    pub fn new() -> Self {
-        Self::default()
-    }
-
+impl<'a> Parameters<MailParameter<'a>> {
     /// Parses `Mail-parameters`: the text after the space that follows the
     /// reverse-path, up to the end of the line (CRLF excluded).
     ///
@@ -217,42 +164,14 @@ impl<'a> MailParameters<'a> {
     /// [`ErrorKind::OutOfRange`], [`ErrorKind::TooLong`],
     /// [`ErrorKind::NonAscii`], or [`ErrorKind::DuplicateParameter`] at
     /// the keyword given a second time.
+    ///
+    /// [`ErrorKind::Syntax`]: crate::ErrorKind::Syntax
+    /// [`ErrorKind::OutOfRange`]: crate::ErrorKind::OutOfRange
+    /// [`ErrorKind::TooLong`]: crate::ErrorKind::TooLong
+    /// [`ErrorKind::NonAscii`]: crate::ErrorKind::NonAscii
+    /// [`ErrorKind::DuplicateParameter`]: crate::ErrorKind::DuplicateParameter
     pub fn parse(input: &'a [u8], options: &CommandOptions) -> Result<Self, ParseError> {
-        finish(input, mail_parameters(input, options))
-    }
-
-    /// Appends `param`.
-    ///
-    /// # Errors
-    ///
-    /// [`ErrorKind::DuplicateParameter`], at offset 0, when `param` is a
-    /// typed parameter that is there already.
-    pub fn push(&mut self, param: MailParameter<'a>) -> Result<(), ParseError> {
-        if let Some(keyword) = self.duplicate(&param) {
-            return Err(ParseError::new(0, ErrorKind::DuplicateParameter { keyword }));
-        }
-        self.list.push(param);
-        Ok(())
-    }
-
-    /// The parameters in order.
-    pub fn iter(&self) -> std::slice::Iter<'_, MailParameter<'a>> {
-        self.list.iter()
-    }
-
-    /// The number of parameters.
-    pub fn len(&self) -> usize {
-        self.list.len()
-    }
-
-    /// True when there are none.
-    pub fn is_empty(&self) -> bool {
-        self.list.is_empty()
-    }
-
-    /// The first parameter with `keyword`, compared case-insensitively.
-    pub fn get(&self, keyword: &str) -> Option<&MailParameter<'a>> {
-        self.iter().find(|param| param.keyword().eq_ignore_ascii_case(keyword))
+        finish(input, parameters(input, options))
     }
 
     /// The declared message size, from SIZE.
@@ -336,105 +255,90 @@ impl<'a> MailParameters<'a> {
             _ => None,
         })
     }
+}
 
-    /// Writes every parameter, each after one space.
-    pub fn write_to(&self, out: &mut Vec<u8>) {
-        for param in self.iter() {
-            out.push(b' ');
-            param.write_to(out);
+impl<'a> Parameter<'a> for MailParameter<'a> {
+    type Owned = MailParameter<'static>;
+
+    fn kind(&self) -> Kind<'_, 'a> {
+        let index = match self {
+            Self::Size(_) => 0,
+            Self::Body(_) => 1,
+            Self::SmtpUtf8 => 2,
+            Self::Ret(_) => 3,
+            Self::EnvId(_) => 4,
+            Self::Auth(_) => 5,
+            Self::RequireTls => 6,
+            Self::MtPriority(_) => 7,
+            Self::HoldFor(_) => 8,
+            Self::HoldUntil(_) => 9,
+            Self::By(_) => 10,
+            Self::Other { keyword, value } => return Kind::Other(keyword, value.as_ref()),
+        };
+        Kind::Typed(KEYWORDS[index])
+    }
+
+    fn owned(self) -> MailParameter<'static> {
+        self.into_owned()
+    }
+
+    fn write_typed_value(&self, out: &mut Vec<u8>) {
+        match self {
+            Self::SmtpUtf8 | Self::RequireTls | Self::Other { .. } => return,
+            _ => out.push(b'='),
+        }
+        match self {
+            Self::Size(size) => push_decimal(out, *size),
+            Self::Body(body) => out.extend_from_slice(body.as_str().as_bytes()),
+            Self::Ret(ret) => out.extend_from_slice(ret.as_str().as_bytes()),
+            Self::EnvId(envid) => xtext::encode(envid.as_str(), out),
+            Self::Auth(None) => out.extend_from_slice(b"<>"),
+            Self::Auth(Some(address)) => xtext::encode(address.as_str(), out),
+            Self::MtPriority(priority) => push_signed(out, priority.get().into()),
+            Self::HoldFor(seconds) => push_decimal(out, seconds.get().into()),
+            Self::HoldUntil(time) => out.extend_from_slice(time.as_str().as_bytes()),
+            Self::By(by) => by.write_to(out),
+            Self::SmtpUtf8 | Self::RequireTls | Self::Other { .. } => {}
         }
     }
-
-    /// The same parameters, owning their text.
-    pub fn into_owned(self) -> MailParameters<'static> {
-        MailParameters { list: self.list.into_iter().map(MailParameter::into_owned).collect() }
-    }
-
-    /// The keyword of `param` when it is typed and already present.
-    fn duplicate(&self, param: &MailParameter<'_>) -> Option<&'static str> {
-        let keyword = param.typed_keyword()?;
-        self.iter().any(|have| have.typed_keyword() == Some(keyword)).then_some(keyword)
-    }
 }
 
-impl<'a, 'p> IntoIterator for &'p MailParameters<'a> {
-    type Item = &'p MailParameter<'a>;
-    type IntoIter = std::slice::Iter<'p, MailParameter<'a>>;
+impl<'a> ReadParameter<'a> for MailParameter<'a> {
+    const KEYWORDS: &'static [&'static str] = &KEYWORDS;
 
-    fn into_iter(self) -> Self::IntoIter {
-        self.iter()
-    }
-}
-
-/// Reads the parameters of MAIL FROM, typing the known keywords and
-/// refusing a typed keyword given twice.
-///
-/// ```abnf
-/// Mail-parameters = esmtp-param *(SP esmtp-param)
-/// ```
-/// RFC 5321 §4.1.2. The input is what follows the space after the path,
-/// up to the end of the line without CRLF.
-pub(crate) fn mail_parameters<'a>(
-    input: &'a [u8],
-    options: &CommandOptions,
-) -> PResult<'a, MailParameters<'a>> {
-    let mut params = MailParameters::new();
-    let (rest, ()) = parameter_list(input, options, |raw| {
-        let start = raw.start;
-        let param = mail_parameter(raw)?;
-        if let Some(keyword) = params.duplicate(&param) {
-            return Err(failure(start, ErrorKind::DuplicateParameter { keyword }));
+    fn typed(index: usize, raw: RawParam<'a>, options: &CommandOptions) -> Checked<'a, Self> {
+        if matches!(index, 2 | 6) {
+            no_value(&raw)?;
+            return Ok(if index == 2 { Self::SmtpUtf8 } else { Self::RequireTls });
         }
-        params.list.push(param);
-        Ok(())
-    })?;
-    Ok((rest, params))
-}
 
-/// Types one esmtp-param of MAIL by its keyword.
-fn mail_parameter(raw: RawParam<'_>) -> Result<MailParameter<'_>, nom::Err<Failure<'_>>> {
-    let Some(index) = known_keyword(raw.keyword) else {
-        return other(raw);
-    };
-    if matches!(index, 2 | 6) {
-        no_value(&raw)?;
-        return Ok(if index == 2 { MailParameter::SmtpUtf8 } else { MailParameter::RequireTls });
+        let value = required_value(&raw)?;
+        let param = match index {
+            0 => Self::Size(size_value(value)?),
+            1 => Self::Body(body_value(value)?),
+            3 => Self::Ret(ret_value(value)?),
+            4 => Self::EnvId(envid_parameter(value)?),
+            5 => Self::Auth(auth_param(value, options)?),
+            7 => Self::MtPriority(priority_value(value)?),
+            8 => Self::HoldFor(holdfor_value(value)?),
+            9 => {
+                date_time(value)?;
+                Self::HoldUntil(DateTime(Cow::Borrowed(value.text)))
+            }
+            _ => Self::By(by_value(value)?),
+        };
+        Ok(param)
     }
 
-    let value = required_value(&raw)?;
-    let param = match index {
-        0 => MailParameter::Size(size_value(value)?),
-        1 => MailParameter::Body(body_value(value)?),
-        3 => MailParameter::Ret(ret_value(value)?),
-        4 => MailParameter::EnvId(envid_parameter(value)?),
-        5 => MailParameter::Auth(auth_param(value)?),
-        7 => MailParameter::MtPriority(priority_value(value)?),
-        8 => MailParameter::HoldFor(holdfor_value(value)?),
-        9 => {
-            date_time(value)?;
-            MailParameter::HoldUntil(DateTime(Cow::Borrowed(value.text)))
-        }
-        _ => MailParameter::By(by_value(value)?),
-    };
-    Ok(param)
-}
-
-/// Keeps a parameter of an unknown keyword as written.
-fn other<'a>(raw: RawParam<'a>) -> Result<MailParameter<'a>, nom::Err<Failure<'a>>> {
-    Ok(MailParameter::Other {
-        keyword: EsmtpKeyword(Cow::Borrowed(raw.keyword)),
-        value: raw.value.map(|value| EsmtpValue(Cow::Borrowed(value.text))),
-    })
-}
-
-/// The index in [`KEYWORDS`] of `keyword`, compared case-insensitively.
-fn known_keyword(keyword: &str) -> Option<usize> {
-    KEYWORDS.iter().position(|known| known.eq_ignore_ascii_case(keyword))
+    fn untyped(keyword: EsmtpKeyword<'a>, value: Option<EsmtpValue<'a>>) -> Self {
+        Self::Other { keyword, value }
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::ErrorKind;
     use crate::params::values::{ByMode, ENVID_LIMIT};
 
     fn parse(input: &[u8]) -> Result<MailParameters<'_>, ParseError> {
@@ -631,6 +535,53 @@ mod tests {
         let error = MailParameters::parse("SIZE=1 X-A=é".as_bytes(), &options).expect_err("UTF-8");
         assert_eq!((error.offset(), error.kind()), (11, &ErrorKind::NonAscii));
         assert_eq!(error.server_reply().0.get(), 553);
+    }
+
+    #[test]
+    fn auth_takes_a_mailbox_or_the_null_address() {
+        let table: &[(&[u8], Option<&str>)] = &[
+            (b"AUTH=e+3Dmc2@example.com", Some("e=mc2@example.com")),
+            (b"AUTH=+22a+20b+22@[192.0.2.1]", Some("\"a b\"@[192.0.2.1]")),
+            (b"AUTH=j+C3+B6rg@b+C3+BCcher.example", Some("jörg@bücher.example")),
+            (b"AUTH=postmaster@[IPv6:2001:db8::1]", Some("postmaster@[IPv6:2001:db8::1]")),
+            (b"AUTH=+3C+3E", None),
+        ];
+        for &(input, address) in table {
+            let params = parse(input).expect("a valid AUTH");
+            let auth = params.auth().map(|auth| auth.map(AuthAddress::as_str));
+            assert_eq!(auth, Some(address), "{input:?}");
+        }
+    }
+
+    #[test]
+    fn auth_refuses_a_value_that_is_no_mailbox_at_its_first_byte() {
+        let table: &[(&[u8], usize)] = &[
+            (b"AUTH=nobody", 5),
+            (b"AUTH=nobody@", 5),
+            (b"AUTH=@example.org", 5),
+            (b"AUTH=a..b@example.org", 5),
+            (b"AUTH=a+20b@example.org", 5),
+            (b"AUTH=a@example.org+20x", 5),
+            (b"AUTH=a@-b.example", 5),
+            (b"AUTH=<a@example.org>", 5),
+            (b"AUTH=+3Ca@example.org+3E", 5),
+            (b"SIZE=1 AUTH=nobody", 12),
+            (b"AUTH=nobody SIZE=1", 5),
+        ];
+        for &(input, offset) in table {
+            let error = parse(input).expect_err("not a mailbox");
+            let expected = ErrorKind::Syntax { expected: "addr-spec" };
+            assert_eq!((error.offset(), error.kind()), (offset, &expected), "{input:?}");
+        }
+
+        // An xtext that spells UTF-8 is no mailbox where UTF-8 is not allowed.
+        let options = CommandOptions { allow_utf8: false, ..CommandOptions::default() };
+        let error =
+            MailParameters::parse(b"AUTH=j+C3+B6rg@example.org", &options).expect_err("UTF-8");
+        assert_eq!(
+            (error.offset(), error.kind()),
+            (5, &ErrorKind::Syntax { expected: "addr-spec" })
+        );
     }
 
     #[test]

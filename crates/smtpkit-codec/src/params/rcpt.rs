@@ -4,13 +4,15 @@
 
 use std::borrow::Cow;
 
-use smallvec::SmallVec;
-
+use super::sealed::{Kind, Parameter};
+use super::ReadParameter;
 use super::{
-    check_printable, check_text, date_time, failure, parameter_list, relocate, required_value,
-    rest, DateTime, EsmtpKeyword, EsmtpValue, RawParam, Value,
+    check_printable, check_text, date_time, keyword_of, parameters, relocate, required_value, rest,
+    untyped_parameter, write_parameter, Checked, DateTime, EsmtpKeyword, EsmtpValue, Parameters,
+    RawParam, Value,
 };
-use crate::error::{finish, ErrorKind, Failure, PResult, ParseError};
+use crate::address::{mailbox, whole};
+use crate::error::{finish, ErrorKind, Failure, ParseError};
 use crate::options::CommandOptions;
 use crate::xtext;
 
@@ -53,7 +55,8 @@ impl<'a> RcptParameter<'a> {
     /// # Errors
     ///
     /// [`ErrorKind::Syntax`] at offset 0 when the keyword is one of the
-    /// typed parameters (compared case-insensitively).
+    /// typed parameters (compared case-insensitively): build the typed
+    /// variant instead.
     ///
     /// ```
     /// use smtpkit_codec::{EsmtpKeyword, RcptParameter};
@@ -65,49 +68,18 @@ impl<'a> RcptParameter<'a> {
         keyword: EsmtpKeyword<'a>,
         value: Option<EsmtpValue<'a>>,
     ) -> Result<Self, ParseError> {
-        if known_keyword(keyword.as_str()).is_some() {
-            let expected = "esmtp-keyword without a typed variant";
-            return Err(ParseError::new(0, ErrorKind::Syntax { expected }));
-        }
-        Ok(Self::Other { keyword, value })
+        untyped_parameter(keyword, value)
     }
 
     /// The keyword: upper-case for typed parameters, as written otherwise.
     pub fn keyword(&self) -> &str {
-        match self {
-            Self::Other { keyword, .. } => keyword.as_str(),
-            typed => typed.typed_keyword().unwrap_or_default(),
-        }
+        keyword_of(self)
     }
 
     /// Writes the parameter, `KEYWORD` or `KEYWORD=value`, canonical for
     /// typed parameters and as written for others.
     pub fn write_to(&self, out: &mut Vec<u8>) {
-        out.extend_from_slice(self.keyword().as_bytes());
-        match self {
-            Self::Notify(notify) => {
-                out.push(b'=');
-                notify.write_to(out);
-            }
-            Self::Orcpt(recipient) => {
-                out.push(b'=');
-                recipient.write_to(out);
-            }
-            Self::Rrvs { time, action } => {
-                out.push(b'=');
-                out.extend_from_slice(time.as_str().as_bytes());
-                match action {
-                    Some(RrvsAction::Continue) => out.extend_from_slice(b";C"),
-                    Some(RrvsAction::Reject) => out.extend_from_slice(b";R"),
-                    None => {}
-                }
-            }
-            Self::Other { value: Some(value), .. } => {
-                out.push(b'=');
-                out.extend_from_slice(value.as_str().as_bytes());
-            }
-            Self::Other { value: None, .. } => {}
-        }
+        write_parameter(self, out);
     }
 
     /// The same parameter, owning its text.
@@ -122,22 +94,10 @@ impl<'a> RcptParameter<'a> {
             },
         }
     }
-
-    /// The canonical keyword of a typed parameter; `None` for others.
-    fn typed_keyword(&self) -> Option<&'static str> {
-        match self {
-            Self::Notify(_) => Some(KEYWORDS[0]),
-            Self::Orcpt(_) => Some(KEYWORDS[1]),
-            Self::Rrvs { .. } => Some(KEYWORDS[2]),
-            Self::Other { .. } => None,
-        }
-    }
 }
 
-/// The parameters of one RCPT TO command, in the order given.
-///
-/// Each typed parameter appears at most once; other keywords may repeat.
-/// Up to four parameters are held without allocating.
+/// The parameters of one RCPT TO command, in the order given: a
+/// [`Parameters`] list with a lookup for each typed parameter.
 ///
 /// ```
 /// use smtpkit_codec::{CommandOptions, RcptParameters};
@@ -149,17 +109,9 @@ impl<'a> RcptParameter<'a> {
 /// assert_eq!(params.orcpt().expect("given").address(), "Bob@Example.COM");
 /// assert!(RcptParameters::parse(b"NOTIFY=NEVER,DELAY", &options).is_err());
 /// ```
-#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
-pub struct RcptParameters<'a> {
-    list: SmallVec<[RcptParameter<'a>; 4]>,
-}
+pub type RcptParameters<'a> = Parameters<RcptParameter<'a>>;
 
-impl<'a> RcptParameters<'a> {
-    /// No parameters.
-    pub fn new() -> Self {
-        Self::default()
-    }
-
+impl<'a> Parameters<RcptParameter<'a>> {
     /// Parses `Rcpt-parameters`: the text after the space that follows the
     /// forward-path, up to the end of the line (CRLF excluded).
     ///
@@ -170,41 +122,7 @@ impl<'a> RcptParameters<'a> {
     /// [`ErrorKind::DuplicateParameter`] at the keyword given a second time
     /// or at a NOTIFY value given twice.
     pub fn parse(input: &'a [u8], options: &CommandOptions) -> Result<Self, ParseError> {
-        finish(input, rcpt_parameters(input, options))
-    }
-
-    /// Appends `param`.
-    ///
-    /// # Errors
-    ///
-    /// [`ErrorKind::DuplicateParameter`], at offset 0, when `param` is a
-    /// typed parameter that is there already.
-    pub fn push(&mut self, param: RcptParameter<'a>) -> Result<(), ParseError> {
-        if let Some(keyword) = self.duplicate(&param) {
-            return Err(ParseError::new(0, ErrorKind::DuplicateParameter { keyword }));
-        }
-        self.list.push(param);
-        Ok(())
-    }
-
-    /// The parameters in order.
-    pub fn iter(&self) -> std::slice::Iter<'_, RcptParameter<'a>> {
-        self.list.iter()
-    }
-
-    /// The number of parameters.
-    pub fn len(&self) -> usize {
-        self.list.len()
-    }
-
-    /// True when there are none.
-    pub fn is_empty(&self) -> bool {
-        self.list.is_empty()
-    }
-
-    /// The first parameter with `keyword`, compared case-insensitively.
-    pub fn get(&self, keyword: &str) -> Option<&RcptParameter<'a>> {
-        self.iter().find(|param| param.keyword().eq_ignore_ascii_case(keyword))
+        finish(input, parameters(input, options))
     }
 
     /// When to notify, from NOTIFY.
@@ -229,34 +147,6 @@ impl<'a> RcptParameters<'a> {
             RcptParameter::Rrvs { time, action } => Some((time, *action)),
             _ => None,
         })
-    }
-
-    /// Writes every parameter, each after one space.
-    pub fn write_to(&self, out: &mut Vec<u8>) {
-        for param in self.iter() {
-            out.push(b' ');
-            param.write_to(out);
-        }
-    }
-
-    /// The same parameters, owning their text.
-    pub fn into_owned(self) -> RcptParameters<'static> {
-        RcptParameters { list: self.list.into_iter().map(RcptParameter::into_owned).collect() }
-    }
-
-    /// The keyword of `param` when it is typed and already present.
-    fn duplicate(&self, param: &RcptParameter<'_>) -> Option<&'static str> {
-        let keyword = param.typed_keyword()?;
-        self.iter().any(|have| have.typed_keyword() == Some(keyword)).then_some(keyword)
-    }
-}
-
-impl<'a, 'p> IntoIterator for &'p RcptParameters<'a> {
-    type Item = &'p RcptParameter<'a>;
-    type IntoIter = std::slice::Iter<'p, RcptParameter<'a>>;
-
-    fn into_iter(self) -> Self::IntoIter {
-        self.iter()
     }
 }
 
@@ -339,12 +229,22 @@ pub enum RrvsAction {
 /// utf-8-addr-xtext; any other type's address is xtext. An address holds no
 /// control characters.
 ///
+/// A `utf-8` address, once decoded, is a mailbox: RFC 6533 §3 has it
+/// follow RFC 6531's `Mailbox`, UTF-8 allowed whether or not the session
+/// allows UTF-8, as the 7-bit form exists for servers without SMTPUTF8.
+/// The address of any other type is kept as any printable text: RFC 3461
+/// §4.2 does not hold the address to the syntax of its type, and would
+/// have it carry the address as the sender gave it, for the notification
+/// to report, so this type does not refuse it for its syntax.
+///
 /// ```
 /// use smtpkit_codec::OriginalRecipient;
 ///
 /// let recipient = OriginalRecipient::new("RFC822", "Bob@Example.COM").expect("valid");
 /// assert_eq!((recipient.addr_type(), recipient.address()), ("rfc822", "Bob@Example.COM"));
 /// assert_eq!(OriginalRecipient::new("rfc 822", "x").expect_err("a space").offset(), 3);
+/// assert!(OriginalRecipient::new("rfc822", "Bob at home").is_ok());
+/// assert_eq!(OriginalRecipient::new("utf-8", "Bob").expect_err("no domain").offset(), 3);
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct OriginalRecipient<'a> {
@@ -359,7 +259,9 @@ impl<'a> OriginalRecipient<'a> {
     ///
     /// [`ErrorKind::Syntax`] with the offset in `addr_type` when it is not
     /// an atom, or with the offset in `address` at a control character, or
-    /// at 0 for an empty `utf-8` address.
+    /// at 0 for an empty `utf-8` address; for any other `utf-8` address
+    /// that is not a mailbox, the error of the mailbox grammar with its
+    /// offset in `address`.
     pub fn new(
         addr_type: impl Into<Cow<'a, str>>,
         address: impl Into<Cow<'a, str>>,
@@ -371,12 +273,10 @@ impl<'a> OriginalRecipient<'a> {
         }
         let addr_type = canonical_type(addr_type);
 
-        // TODO: check the address against RFC 6531's Mailbox for `utf-8`
-        // and RFC 5322's addr-spec for `rfc822` once the address module
-        // offers them; until then any printable text is accepted.
         let address = address.into();
         if addr_type == "utf-8" {
             check_text(&address, "utf-8-enc-addr")?;
+            whole(address.as_bytes(), |input| mailbox(input, &CommandOptions::default()))?;
         } else {
             check_printable(&address)?;
         }
@@ -413,54 +313,61 @@ impl<'a> OriginalRecipient<'a> {
     }
 }
 
-/// Reads the parameters of RCPT TO, typing the known keywords and
-/// refusing a typed keyword given twice.
-///
-/// ```abnf
-/// Rcpt-parameters = esmtp-param *(SP esmtp-param)
-/// ```
-/// RFC 5321 §4.1.2. The input is what follows the space after the path,
-/// up to the end of the line without CRLF.
-pub(crate) fn rcpt_parameters<'a>(
-    input: &'a [u8],
-    options: &CommandOptions,
-) -> PResult<'a, RcptParameters<'a>> {
-    let mut params = RcptParameters::new();
-    let (rest, ()) = parameter_list(input, options, |raw| {
-        let start = raw.start;
-        let param = rcpt_parameter(raw, options)?;
-        if let Some(keyword) = params.duplicate(&param) {
-            return Err(failure(start, ErrorKind::DuplicateParameter { keyword }));
+impl<'a> Parameter<'a> for RcptParameter<'a> {
+    type Owned = RcptParameter<'static>;
+
+    fn kind(&self) -> Kind<'_, 'a> {
+        match self {
+            Self::Notify(_) => Kind::Typed(KEYWORDS[0]),
+            Self::Orcpt(_) => Kind::Typed(KEYWORDS[1]),
+            Self::Rrvs { .. } => Kind::Typed(KEYWORDS[2]),
+            Self::Other { keyword, value } => Kind::Other(keyword, value.as_ref()),
         }
-        params.list.push(param);
-        Ok(())
-    })?;
-    Ok((rest, params))
-}
+    }
 
-/// Types one esmtp-param of RCPT by its keyword.
-fn rcpt_parameter<'a>(
-    raw: RawParam<'a>,
-    options: &CommandOptions,
-) -> Result<RcptParameter<'a>, nom::Err<Failure<'a>>> {
-    let Some(index) = known_keyword(raw.keyword) else {
-        return Ok(RcptParameter::Other {
-            keyword: EsmtpKeyword(Cow::Borrowed(raw.keyword)),
-            value: raw.value.map(|value| EsmtpValue(Cow::Borrowed(value.text))),
-        });
-    };
+    fn owned(self) -> RcptParameter<'static> {
+        self.into_owned()
+    }
 
-    let value = required_value(&raw)?;
-    match index {
-        0 => Ok(RcptParameter::Notify(notify_esmtp_value(value)?)),
-        1 => Ok(RcptParameter::Orcpt(original_recipient_address(value, options)?)),
-        _ => rrvs_param(value),
+    fn write_typed_value(&self, out: &mut Vec<u8>) {
+        match self {
+            Self::Notify(notify) => {
+                out.push(b'=');
+                notify.write_to(out);
+            }
+            Self::Orcpt(recipient) => {
+                out.push(b'=');
+                recipient.write_to(out);
+            }
+            Self::Rrvs { time, action } => {
+                out.push(b'=');
+                out.extend_from_slice(time.as_str().as_bytes());
+                match action {
+                    Some(RrvsAction::Continue) => out.extend_from_slice(b";C"),
+                    Some(RrvsAction::Reject) => out.extend_from_slice(b";R"),
+                    None => {}
+                }
+            }
+            Self::Other { .. } => {}
+        }
     }
 }
 
-/// The index in [`KEYWORDS`] of `keyword`, compared case-insensitively.
-fn known_keyword(keyword: &str) -> Option<usize> {
-    KEYWORDS.iter().position(|known| known.eq_ignore_ascii_case(keyword))
+impl<'a> ReadParameter<'a> for RcptParameter<'a> {
+    const KEYWORDS: &'static [&'static str] = &KEYWORDS;
+
+    fn typed(index: usize, raw: RawParam<'a>, options: &CommandOptions) -> Checked<'a, Self> {
+        let value = required_value(&raw)?;
+        match index {
+            0 => Ok(Self::Notify(notify_esmtp_value(value)?)),
+            1 => Ok(Self::Orcpt(original_recipient_address(value, options)?)),
+            _ => rrvs_param(value),
+        }
+    }
+
+    fn untyped(keyword: EsmtpKeyword<'a>, value: Option<EsmtpValue<'a>>) -> Self {
+        Self::Other { keyword, value }
+    }
 }
 
 /// Reads the value of NOTIFY.
@@ -513,7 +420,10 @@ fn notify_esmtp_value(value: Value<'_>) -> Result<Notify, nom::Err<Failure<'_>>>
 /// original-recipient-address = addr-type ";" xtext
 /// utf-8-type-addr            = "utf-8;" utf-8-enc-addr
 /// ```
-/// RFC 3461 §4.2, RFC 6533 §3.
+/// RFC 3461 §4.2, RFC 6533 §3. A `utf-8` address that is not a mailbox
+/// once decoded fails at its first byte, as offsets into the decoded text
+/// do not point into the line; other types' addresses are not checked (see
+/// [`OriginalRecipient`]).
 fn original_recipient_address<'a>(
     value: Value<'a>,
     options: &CommandOptions,
@@ -529,8 +439,15 @@ fn original_recipient_address<'a>(
 
     let encoded = value.suffix(len + 1);
     let address = if addr_type == "utf-8" {
-        xtext::decode_utf8_addr_checked(encoded.bytes(), options.allow_utf8, true)
-            .map_err(|e| relocate(encoded.input, e))?
+        let address = xtext::decode_utf8_addr_checked(encoded.bytes(), options.allow_utf8, true)
+            .map_err(|e| relocate(encoded.input, e))?;
+        // The escapes of the 7-bit form may spell UTF-8 where the session
+        // allows none, so the mailbox is read with UTF-8 allowed.
+        let utf8 = CommandOptions { allow_utf8: true, ..options.clone() };
+        if whole(address.as_bytes(), |input| mailbox(input, &utf8)).is_err() {
+            return Err(encoded.expected(0, "Mailbox"));
+        }
+        address
     } else {
         encoded.xtext()?
     };
@@ -734,6 +651,44 @@ mod tests {
         let escaped = br"ORCPT=utf-8;j\x{F6}rg@example.org";
         let params = RcptParameters::parse(escaped, &options).expect("7-bit form");
         assert_eq!(params.orcpt().map(OriginalRecipient::address), Some("jörg@example.org"));
+    }
+
+    #[test]
+    fn utf8_orcpt_refuses_an_address_that_is_no_mailbox_at_its_first_byte() {
+        let table: &[&[u8]] = &[
+            b"ORCPT=utf-8;nobody",
+            b"ORCPT=utf-8;nobody@",
+            b"ORCPT=utf-8;@example.org",
+            br"ORCPT=utf-8;a\x{20}b@example.org",
+            br"ORCPT=utf-8;a@example.org\x{20}x",
+            b"ORCPT=UTF-8;a..b@example.org",
+            "ORCPT=utf-8;jörg@-b.example".as_bytes(),
+        ];
+        for &input in table {
+            let error = parse(input).expect_err("not a mailbox");
+            let expected = ErrorKind::Syntax { expected: "Mailbox" };
+            assert_eq!((error.offset(), error.kind()), (12, &expected), "{input:?}");
+        }
+        let error = parse(b"NOTIFY=NEVER ORCPT=utf-8;nobody X=1").expect_err("not a mailbox");
+        assert_eq!(
+            (error.offset(), error.kind()),
+            (25, &ErrorKind::Syntax { expected: "Mailbox" })
+        );
+    }
+
+    #[test]
+    fn orcpt_of_other_types_keeps_any_printable_address() {
+        let table: &[(&[u8], &str, &str)] = &[
+            (b"ORCPT=rfc822;nobody", "rfc822", "nobody"),
+            (b"ORCPT=rfc822;Bob+20at+20home", "rfc822", "Bob at home"),
+            (b"ORCPT=rfc822;<a@example.org>", "rfc822", "<a@example.org>"),
+            (b"ORCPT=x400;c+3Dus", "x400", "c=us"),
+        ];
+        for &(input, addr_type, address) in table {
+            let params = parse(input).expect("any printable address");
+            let recipient = params.orcpt().expect("given");
+            assert_eq!((recipient.addr_type(), recipient.address()), (addr_type, address));
+        }
     }
 
     #[test]

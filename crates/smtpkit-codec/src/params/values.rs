@@ -5,8 +5,10 @@
 
 use std::borrow::Cow;
 
-use super::{check_text, push_signed, rest, Value};
+use super::{check_text, push_signed, rest, text_accessors, Value};
+use crate::address::{mailbox, whole};
 use crate::error::{ErrorKind, Failure, ParseError};
+use crate::options::CommandOptions;
 use crate::xtext;
 
 /// The limit on an ENVID value in octets, in its xtext form
@@ -107,64 +109,58 @@ impl<'a> EnvId<'a> {
         }
         Ok(Self(text))
     }
-
-    /// The decoded identifier.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-
-    /// The same identifier, owning its text.
-    pub fn into_owned(self) -> EnvId<'static> {
-        EnvId(Cow::Owned(self.0.into_owned()))
-    }
 }
 
-/// The address of the AUTH parameter, decoded from xtext.
+text_accessors!(EnvId: "The decoded identifier.", "The same identifier, owning its text.");
+
+/// The address of the AUTH parameter, decoded from xtext: a mailbox.
 ///
 /// ```abnf
 /// auth-param = "AUTH=" xtext
-///              ; the decoded value is an addr-spec or "<>"
+///              ; the decoded form of the xtext MUST be
+///              ; either a <mailbox> or the two characters "<>"
 /// ```
-/// RFC 4954 §5. `<>` is not an address: it is
-/// `MailParameter::Auth(None)`. The address holds no control characters.
+/// RFC 4954 §5 and §8. The mailbox is RFC 5321's `Mailbox` (§4.1.2), with
+/// the UTF-8 of RFC 6531 §3.3, which RFC 2554 called an addr-spec; errors
+/// name it so. `<>` is not an address: it is `MailParameter::Auth(None)`.
+///
+/// RFC 4954 §5 has a server that does not trust the client behave as if
+/// `AUTH=<>` had been given, and only log what was sent. That is a matter
+/// of trust in a well-formed value, for the server to decide; the RFC does
+/// not ask for a malformed value to be taken as `<>`, and §8 says the
+/// decoded value MUST be a mailbox or `<>`. So a value that is neither is
+/// a syntax error, answered with 501 5.5.4 like any other.
 ///
 /// ```
 /// use smtpkit_codec::AuthAddress;
 ///
 /// assert_eq!(AuthAddress::new("e=mc2@example.com").expect("valid").as_str(), "e=mc2@example.com");
 /// assert!(AuthAddress::new("<>").is_err());
+/// assert_eq!(AuthAddress::new("nobody").expect_err("no domain").offset(), 6);
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct AuthAddress<'a>(Cow<'a, str>);
 
 impl<'a> AuthAddress<'a> {
-    /// Checks `text` as a decoded AUTH address.
+    /// Checks `text` as a decoded AUTH address: a mailbox, UTF-8 allowed.
     ///
     /// # Errors
     ///
     /// [`ErrorKind::Syntax`] at 0 for an empty address or `<>`, or at a
-    /// control character.
+    /// control character; otherwise the error of the mailbox grammar, with
+    /// its offset into `text`.
     pub fn new(text: impl Into<Cow<'a, str>>) -> Result<Self, ParseError> {
-        // TODO: check the addr-spec grammar once the address module offers
-        // it; until then any printable text is taken for an address.
         let text = text.into();
         check_text(&text, "addr-spec")?;
         if text == "<>" {
             return Err(ParseError::new(0, ErrorKind::Syntax { expected: "addr-spec" }));
         }
+        whole(text.as_bytes(), |input| mailbox(input, &CommandOptions::default()))?;
         Ok(Self(text))
     }
-
-    /// The decoded address.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-
-    /// The same address, owning its text.
-    pub fn into_owned(self) -> AuthAddress<'static> {
-        AuthAddress(Cow::Owned(self.0.into_owned()))
-    }
 }
+
+text_accessors!(AuthAddress: "The decoded address.", "The same address, owning its text.");
 
 /// The priority of MT-PRIORITY, from -9 to 9.
 ///
@@ -374,18 +370,27 @@ pub(super) fn envid_parameter(value: Value<'_>) -> Result<EnvId<'_>, nom::Err<Fa
     Ok(EnvId(value.xtext()?))
 }
 
-/// Reads the value of AUTH: `<>` or an address, both as xtext.
+/// Reads the value of AUTH: `<>` or a mailbox, both as xtext.
 ///
 /// ```abnf
 /// auth-param = "AUTH=" xtext
+///              ; the decoded form of the xtext MUST be
+///              ; either a <mailbox> or the two characters "<>"
 /// ```
-/// RFC 4954 §5.
-pub(super) fn auth_param(
-    value: Value<'_>,
-) -> Result<Option<AuthAddress<'_>>, nom::Err<Failure<'_>>> {
+/// RFC 4954 §5 and §8. The mailbox may hold UTF-8 where `options` allow
+/// it. A decoded value that is not a mailbox fails at the value's first
+/// byte, as offsets into the decoded text do not point into the line (see
+/// [`AuthAddress`] for why it fails rather than counting as `<>`).
+pub(super) fn auth_param<'a>(
+    value: Value<'a>,
+    options: &CommandOptions,
+) -> Result<Option<AuthAddress<'a>>, nom::Err<Failure<'a>>> {
     let text = value.xtext()?;
     if text == "<>" {
         return Ok(None);
+    }
+    if whole(text.as_bytes(), |input| mailbox(input, options)).is_err() {
+        return Err(value.expected(0, "addr-spec"));
     }
     Ok(Some(AuthAddress(text)))
 }

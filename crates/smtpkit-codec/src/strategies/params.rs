@@ -12,6 +12,7 @@ use crate::params::{
     HoldForSeconds, MailParameter, MailParameters, Notify, OriginalRecipient, Priority,
     RcptParameter, RcptParameters, Ret, RrvsAction,
 };
+use crate::strategies::address::mailbox;
 
 /// Printable text as decoded values hold it: ASCII with the characters
 /// xtext must encode (space, `+`, `=`), plus non-ASCII letters and emoji.
@@ -89,11 +90,10 @@ pub fn envid() -> impl Strategy<Value = EnvId<'static>> {
         .prop_filter_map("longer than the ENVID limit once encoded", |text| EnvId::new(text).ok())
 }
 
-/// AUTH addresses, some with `=` or `+` in them.
+/// AUTH addresses: every kind of mailbox, some with `=`, `+`, spaces or
+/// UTF-8 in them that xtext must encode.
 pub fn auth_address() -> impl Strategy<Value = AuthAddress<'static>> {
-    prop::string::string_regex(&format!("{DECODED_TEXT}{{1,20}}@[a-z]{{1,10}}\\.example"))
-        .expect("a valid regex")
-        .prop_map(|text| AuthAddress::new(text).expect("printable and not <>"))
+    mailbox().prop_map(|mailbox| AuthAddress::new(mailbox.to_string()).expect("a mailbox"))
 }
 
 /// RFC 3339 date-times in every shape: lower and upper case letters,
@@ -134,20 +134,27 @@ pub fn notify() -> impl Strategy<Value = Notify> {
         .prop_map(|(success, failure, delay)| Notify { success, failure, delay })
 }
 
-/// Original recipients of the rfc822 and utf-8 types and of others.
+/// Original recipients of the utf-8 type, whose addresses are mailboxes,
+/// and of the rfc822 type and others, whose addresses are any printable
+/// text.
 pub fn original_recipient() -> impl Strategy<Value = OriginalRecipient<'static>> {
+    let utf8 =
+        (prop_oneof![Just("utf-8"), Just("UTF-8")], mailbox()).prop_map(|(addr_type, mailbox)| {
+            OriginalRecipient::new(addr_type, mailbox.to_string()).expect("a mailbox")
+        });
     let addr_type = prop_oneof![
         Just(Cow::Borrowed("rfc822")),
         Just(Cow::Borrowed("RFC822")),
-        Just(Cow::Borrowed("utf-8")),
-        Just(Cow::Borrowed("UTF-8")),
-        "[a-zA-Z0-9!#$%&'*+/?^_`{|}~-]{1,10}".prop_map(Cow::Owned),
+        "[a-zA-Z0-9!#$%&'*+/?^_`{|}~-]{1,10}"
+            .prop_filter("not utf-8", |addr_type| !addr_type.eq_ignore_ascii_case("utf-8"))
+            .prop_map(Cow::Owned),
     ];
-    let address = prop::string::string_regex(&format!("{DECODED_TEXT}{{1,20}}@[a-z]{{1,10}}"))
+    let address = prop::string::string_regex(&format!("{DECODED_TEXT}{{0,20}}(@[a-z]{{1,10}})?"))
         .expect("a valid regex");
-    (addr_type, address).prop_map(|(addr_type, address)| {
+    let other = (addr_type, address).prop_map(|(addr_type, address)| {
         OriginalRecipient::new(addr_type, address).expect("an atom and a printable address")
-    })
+    });
+    prop_oneof![utf8, other]
 }
 
 /// Either action of RRVS.
