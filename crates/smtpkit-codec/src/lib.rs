@@ -28,7 +28,7 @@
 //! assert_eq!(error.to_string(), "expected \">\" at offset 28");
 //! ```
 //!
-//! The modules follow the protocol: [`line`] frames lines within their
+//! The modules follow the protocol: [`line`](mod@line) frames lines within their
 //! limits; commands, replies, addresses, parameters and EHLO capabilities
 //! each have a file of their own; [`CommandOptions`] and [`ReplyOptions`]
 //! hold the limits and the named tolerances of the two parsers. [`field`]
