@@ -37,6 +37,7 @@
 mod address;
 mod capability;
 mod command;
+pub mod encoded_word;
 mod error;
 pub mod line;
 mod options;
@@ -52,6 +53,7 @@ pub use capability::{Capabilities, Capability};
 pub use command::{
     command_line, parse_command, Argument, Command, EtrnNode, InitialResponse, Mechanism,
 };
+pub use encoded_word::{decode_unstructured, decode_word, encode_unstructured};
 pub use error::{ErrorKind, ParseError, Status};
 pub use options::{CommandOptions, DOMAIN_LIMIT, LOCAL_PART_LIMIT, PATH_LIMIT};
 pub use params::{
