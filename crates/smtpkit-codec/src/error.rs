@@ -126,6 +126,24 @@ pub enum ErrorKind {
         /// The limit in octets.
         limit: usize,
     },
+    /// A header section is larger than allowed, its empty line included.
+    HeaderTooLarge {
+        /// The limit in octets.
+        limit: usize,
+    },
+    /// A header section has more fields than allowed.
+    TooManyFields {
+        /// The limit in fields.
+        limit: usize,
+    },
+    /// A byte that must never appear in an element, such as CR, LF or NUL
+    /// in a header field built from parts.
+    ForbiddenByte {
+        /// The byte.
+        byte: u8,
+        /// Which element: `field-name`, `field-body`, ...
+        element: &'static str,
+    },
 }
 
 impl ParseError {
@@ -240,6 +258,15 @@ impl fmt::Display for ErrorKind {
             ErrorKind::ReplyCodeMismatch => f.write_str("reply code changes within a reply"),
             ErrorKind::TooManyLines { limit } => write!(f, "reply has more than {limit} lines"),
             ErrorKind::ReplyTooLarge { limit } => write!(f, "reply larger than {limit} octets"),
+            ErrorKind::HeaderTooLarge { limit } => {
+                write!(f, "header section larger than {limit} octets")
+            }
+            ErrorKind::TooManyFields { limit } => {
+                write!(f, "header section has more than {limit} fields")
+            }
+            ErrorKind::ForbiddenByte { byte, element } => {
+                write!(f, "byte 0x{byte:02x} not allowed in {element}")
+            }
         }
     }
 }
