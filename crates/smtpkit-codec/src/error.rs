@@ -131,6 +131,24 @@ pub enum ErrorKind {
         /// The limit in levels.
         limit: usize,
     },
+    /// A header section is larger than allowed, its empty line included.
+    HeaderTooLarge {
+        /// The limit in octets.
+        limit: usize,
+    },
+    /// A header section has more fields than allowed.
+    TooManyFields {
+        /// The limit in fields.
+        limit: usize,
+    },
+    /// A byte that must never appear in an element, such as CR, LF or NUL
+    /// in a header field built from parts.
+    ForbiddenByte {
+        /// The byte.
+        byte: u8,
+        /// Which element: `field-name`, `field-body`, ...
+        element: &'static str,
+    },
 }
 
 impl ParseError {
@@ -246,6 +264,15 @@ impl fmt::Display for ErrorKind {
             ErrorKind::TooManyLines { limit } => write!(f, "reply has more than {limit} lines"),
             ErrorKind::ReplyTooLarge { limit } => write!(f, "reply larger than {limit} octets"),
             ErrorKind::NestingTooDeep { limit } => write!(f, "comments nested deeper than {limit}"),
+            ErrorKind::HeaderTooLarge { limit } => {
+                write!(f, "header section larger than {limit} octets")
+            }
+            ErrorKind::TooManyFields { limit } => {
+                write!(f, "header section has more than {limit} fields")
+            }
+            ErrorKind::ForbiddenByte { byte, element } => {
+                write!(f, "byte 0x{byte:02x} not allowed in {element}")
+            }
         }
     }
 }

@@ -28,20 +28,41 @@
 //! assert_eq!(error.to_string(), "expected \">\" at offset 28");
 //! ```
 //!
-//! The modules follow the protocol: [`line`](mod@line) frames lines within their
-//! limits; commands, replies, addresses, parameters and EHLO capabilities
-//! each have a file of their own; [`CommandOptions`] and [`ReplyOptions`]
-//! hold the limits and the named tolerances of the two parsers. [`field`]
-//! parses the structured header fields of a stored message on demand: its
-//! date type stays at `field::date::DateTime`, apart from the RFC 3339
-//! [`DateTime`] of SMTP parameters.
+//! The message a client sends after DATA starts with its header section
+//! (RFC 5322), which [`parse_header_section`] reads into [`HeaderField`]s
+//! that keep their bytes; [`encoded_word`] decodes and encodes the RFC 2047
+//! encoded words of their text.
+//!
+//! ```
+//! use smtpkit_codec::{parse_header_section, HeaderOptions};
+//!
+//! let message = b"From: alice@example.org\r\nSubject: =?UTF-8?Q?Gr=C3=BC=C3=9Fe?=\r\n\r\nHi\r\n";
+//! let (section, consumed) = parse_header_section(message, &HeaderOptions::default())
+//!     .expect("a valid header section")
+//!     .complete()
+//!     .expect("the empty line has arrived");
+//! assert_eq!(section.get("subject").expect("present").unstructured(), "Grüße");
+//! assert_eq!(&message[consumed..], b"Hi\r\n");
+//! assert!(parse_header_section(b"no colon\r\n\r\n", &HeaderOptions::default()).is_err());
+//! ```
+//!
+//! The modules follow the protocol: [`line`](mod@line) frames lines within
+//! their limits; commands, replies, addresses, parameters, EHLO
+//! capabilities, header sections and encoded words each have a file of
+//! their own; [`CommandOptions`], [`ReplyOptions`] and [`HeaderOptions`]
+//! hold the limits and the named tolerances of the parsers. [`field`]
+//! parses the structured header fields on demand: its date type stays at
+//! `field::date::DateTime`, apart from the RFC 3339 [`DateTime`] of SMTP
+//! parameters.
 #![forbid(unsafe_code)]
 
 mod address;
 mod capability;
 mod command;
+pub mod encoded_word;
 mod error;
 pub mod field;
+mod header;
 pub mod line;
 mod options;
 mod params;
@@ -56,9 +77,14 @@ pub use capability::{Capabilities, Capability};
 pub use command::{
     command_line, parse_command, Argument, Command, EtrnNode, InitialResponse, Mechanism,
 };
+pub use encoded_word::{decode_unstructured, decode_word, encode_unstructured};
 pub use error::{ErrorKind, ParseError, Status};
 pub use field::mime::{ContentDisposition, ContentTransferEncoding, ContentType, MimeVersion};
 pub use field::received::Received;
+pub use header::{
+    parse_header_section, HeaderField, HeaderOptions, HeaderSection, HEADER_FIELDS_LIMIT,
+    HEADER_LINE_LIMIT, HEADER_SECTION_LIMIT,
+};
 pub use options::{CommandOptions, DOMAIN_LIMIT, LOCAL_PART_LIMIT, PATH_LIMIT};
 pub use params::{
     AuthAddress, BodyType, ByMode, DateTime, DeliverBy, EnvId, EsmtpKeyword, EsmtpValue,

@@ -341,6 +341,9 @@ impl EnhancedStatusCode {
     pub const INVALID_ARGUMENTS: Self = Self::known(5, 5, 4);
     /// `5.5.6` syntax error: line too long (RFC 5248 registry).
     pub const LINE_TOO_LONG: Self = Self::known(5, 5, 6);
+    /// `5.6.0` other or undefined media error, as sent for a message whose
+    /// content is malformed.
+    pub const MEDIA_ERROR: Self = Self::known(5, 6, 0);
     /// `5.6.7` non-ASCII addresses not permitted for that sender or
     /// recipient (RFC 6531).
     pub const UTF8_NOT_PERMITTED: Self = Self::known(5, 6, 7);

@@ -9,5 +9,6 @@
 pub mod address;
 pub mod command;
 pub mod field_date;
+pub mod header;
 pub mod params;
 pub mod reply;
