@@ -3,5 +3,6 @@
 
 #[allow(dead_code, reason = "the structured field parsers are its users")]
 pub(crate) mod lexical;
+pub mod phrase;
 
 pub use lexical::COMMENT_DEPTH_LIMIT;
