@@ -131,6 +131,14 @@ pub enum ErrorKind {
         /// The limit in levels.
         limit: usize,
     },
+    /// A list has more elements than allowed, such as the addresses of an
+    /// address list.
+    TooMany {
+        /// What the list holds, in the plural: `addresses`, ...
+        element: &'static str,
+        /// The limit in elements.
+        limit: usize,
+    },
 }
 
 impl ParseError {
@@ -246,6 +254,7 @@ impl fmt::Display for ErrorKind {
             ErrorKind::TooManyLines { limit } => write!(f, "reply has more than {limit} lines"),
             ErrorKind::ReplyTooLarge { limit } => write!(f, "reply larger than {limit} octets"),
             ErrorKind::NestingTooDeep { limit } => write!(f, "comments nested deeper than {limit}"),
+            ErrorKind::TooMany { element, limit } => write!(f, "more than {limit} {element}"),
         }
     }
 }

@@ -1,7 +1,14 @@
 //! Structured header fields of RFC 5322 §3.3 to §3.6 and of MIME: their
 //! parsers, run on demand on a field's raw value.
+//!
+//! Each parser takes the value's bytes as they stand after the colon,
+//! folds included, and returns an owned value or a [`ParseError`] whose
+//! offset is into those bytes: [`address`] for the originator and
+//! destination fields and Return-Path, [`phrase`] for Keywords.
+//!
+//! [`ParseError`]: crate::ParseError
 
-#[allow(dead_code, reason = "the structured field parsers are its users")]
+pub mod address;
 pub(crate) mod lexical;
 pub mod phrase;
 

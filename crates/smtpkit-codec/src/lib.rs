@@ -54,6 +54,7 @@ pub use command::{
     command_line, parse_command, Argument, Command, EtrnNode, InitialResponse, Mechanism,
 };
 pub use error::{ErrorKind, ParseError, Status};
+pub use field::address::{AddrSpec, Address, AddressList, Group, MailboxList};
 pub use options::{CommandOptions, DOMAIN_LIMIT, LOCAL_PART_LIMIT, PATH_LIMIT};
 pub use params::{
     AuthAddress, BodyType, ByMode, DateTime, DeliverBy, EnvId, EsmtpKeyword, EsmtpValue,
