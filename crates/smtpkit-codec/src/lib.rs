@@ -55,6 +55,7 @@ pub use command::{
 };
 pub use error::{ErrorKind, ParseError, Status};
 pub use field::address::{AddrSpec, Address, AddressList, Group, MailboxList};
+pub use field::message_id::MessageId;
 pub use options::{CommandOptions, DOMAIN_LIMIT, LOCAL_PART_LIMIT, PATH_LIMIT};
 pub use params::{
     AuthAddress, BodyType, ByMode, DateTime, DeliverBy, EnvId, EsmtpKeyword, EsmtpValue,

@@ -35,6 +35,7 @@ use crate::field::phrase::{first_control, is_dot_atom_text, write_phrase, write_
 
 mod parse;
 
+pub(crate) use parse::domain;
 pub use parse::{address_list, address_list_with, mailbox, mailbox_list, mailbox_list_with, path};
 
 /// How many addresses a list may hold, group members included, before the

@@ -1,11 +1,12 @@
-//! Strategies for the structured header fields: addresses and address
-//! lists.
+//! Strategies for the structured header fields: addresses, address lists
+//! and message identifiers.
 
 use proptest::collection::vec;
 use proptest::option;
 use proptest::prelude::*;
 
 use crate::field::address::{AddrSpec, Address, AddressList, Group, Mailbox, MailboxList};
+use crate::MessageId;
 
 /// Display names and keywords: words, specials that force quoting, tabs,
 /// runs of spaces, UTF-8, and text that looks like an encoded word.
@@ -60,4 +61,13 @@ pub fn address_list() -> impl Strategy<Value = AddressList> {
 /// Lists of one to five mailboxes.
 pub fn mailbox_list() -> impl Strategy<Value = MailboxList> {
     vec(mailbox(), 1..6).prop_filter_map("a valid list", |list| MailboxList::new(list).ok())
+}
+
+/// Message identifiers: dot-atoms or a quoted left part, dot-atoms or a
+/// literal right part.
+pub fn message_id() -> impl Strategy<Value = MessageId> {
+    let dot_atom = || vec("[a-zA-Z0-9!#$%&'*+/=?^_`{|}~-]{1,8}", 1..4).prop_map(|a| a.join("."));
+    let left = prop_oneof![4 => dot_atom(), 1 => "\"[a-z @.]{0,8}\""];
+    let right = prop_oneof![4 => dot_atom(), 1 => "\\[[!-Z^-~]{0,10}\\]"];
+    (left, right).prop_filter_map("a valid message id", |(l, r)| MessageId::new(&l, &r).ok())
 }
