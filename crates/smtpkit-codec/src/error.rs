@@ -149,6 +149,14 @@ pub enum ErrorKind {
         /// Which element: `field-name`, `field-body`, ...
         element: &'static str,
     },
+    /// A list has more elements than allowed, such as the addresses of an
+    /// address list.
+    TooMany {
+        /// What the list holds, in the plural: `addresses`, ...
+        element: &'static str,
+        /// The limit in elements.
+        limit: usize,
+    },
 }
 
 impl ParseError {
@@ -273,6 +281,7 @@ impl fmt::Display for ErrorKind {
             ErrorKind::ForbiddenByte { byte, element } => {
                 write!(f, "byte 0x{byte:02x} not allowed in {element}")
             }
+            ErrorKind::TooMany { element, limit } => write!(f, "more than {limit} {element}"),
         }
     }
 }

@@ -79,6 +79,8 @@ pub use command::{
 };
 pub use encoded_word::{decode_unstructured, decode_word, encode_unstructured};
 pub use error::{ErrorKind, ParseError, Status};
+pub use field::address::{AddrSpec, Address, AddressList, Group, MailboxList};
+pub use field::message_id::MessageId;
 pub use field::mime::{ContentDisposition, ContentTransferEncoding, ContentType, MimeVersion};
 pub use field::received::Received;
 pub use header::{

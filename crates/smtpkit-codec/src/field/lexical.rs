@@ -113,13 +113,22 @@ pub(crate) fn comment(input: &[u8]) -> PResult<'_, &[u8]> {
 /// RFC 5322 §3.2.3, with UTF-8 in atext (RFC 6532 §3.2).
 pub(crate) fn atom(input: &[u8]) -> PResult<'_, &str> {
     let (rest, ()) = cfws(input)?;
-    let len = rest.iter().take_while(|&&b| crate::address::is_atext(b, true)).count();
-    if len == 0 {
-        return Err(nom::Err::Error(Failure::expected(rest, "atom")));
-    }
-    let text = utf8(rest, len)?;
-    let (after, ()) = cfws(&rest[len..])?;
+    let (rest, text) = atom_text(rest)?;
+    let (after, ()) = cfws(rest)?;
     Ok((after, text))
+}
+
+/// Reads the `1*atext` of an atom that starts right at `input`, with no
+/// CFWS before or after it.
+///
+/// See [`atom`] for the grammar.
+pub(crate) fn atom_text(input: &[u8]) -> PResult<'_, &str> {
+    let len = input.iter().take_while(|&&b| crate::address::is_atext(b, true)).count();
+    if len == 0 {
+        return Err(nom::Err::Error(Failure::expected(input, "atom")));
+    }
+    let text = utf8(input, len)?;
+    Ok((&input[len..], text))
 }
 
 /// Reads the text of a dot-atom, without the CFWS around it.
@@ -149,8 +158,8 @@ pub(crate) fn dot_atom(input: &[u8]) -> PResult<'_, &str> {
     Ok((after, text))
 }
 
-/// Reads a quoted string, returning its content with quoted pairs undone
-/// and folds unfolded, without the CFWS around it.
+/// Reads a quoted string that starts right at `input` with its DQUOTE,
+/// returning its content with quoted pairs undone and folds unfolded.
 ///
 /// ```abnf
 /// quoted-string = [CFWS] DQUOTE *([FWS] qcontent) [FWS] DQUOTE [CFWS]
@@ -158,42 +167,42 @@ pub(crate) fn dot_atom(input: &[u8]) -> PResult<'_, &str> {
 /// qtext         = %d33 / %d35-91 / %d93-126 / obs-qtext
 /// quoted-pair   = ("\" (VCHAR / WSP)) / obs-qp
 /// ```
-/// RFC 5322 §3.2.4, with UTF-8 in qtext (RFC 6532 §3.2). The content
-/// borrows from the input unless a quoted pair or a fold had to be undone.
-pub(crate) fn quoted_string(input: &[u8]) -> PResult<'_, Cow<'_, str>> {
-    let (rest, ()) = cfws(input)?;
-    if rest.first() != Some(&b'"') {
-        return Err(nom::Err::Error(Failure::expected(rest, "quoted-string")));
+/// RFC 5322 §3.2.4, with UTF-8 in qtext (RFC 6532 §3.2) (edited: the CFWS
+/// around it is left to the caller, which needs to know where it is). The
+/// content borrows from the input unless a quoted pair or a fold had to be
+/// undone.
+pub(crate) fn quoted_content(input: &[u8]) -> PResult<'_, Cow<'_, str>> {
+    if input.first() != Some(&b'"') {
+        return Err(nom::Err::Error(Failure::expected(input, "quoted-string")));
     }
     let mut i = 1;
     let mut plain = true;
     loop {
-        let Some(&b) = rest.get(i) else {
-            return Err(failure(&rest[i..], ErrorKind::Syntax { expected: "DQUOTE" }));
+        let Some(&b) = input.get(i) else {
+            return Err(failure(&input[i..], ErrorKind::Syntax { expected: "DQUOTE" }));
         };
         match b {
             b'"' => break,
             b'\\' => {
-                i += quoted_pair_len(&rest[i..])?;
+                i += quoted_pair_len(&input[i..])?;
                 plain = false;
             }
             b'\r' | b'\n' => {
-                let after = fws(&rest[i..]);
-                if after.len() == rest.len() - i {
-                    return Err(failure(&rest[i..], ErrorKind::Syntax { expected: "qtext" }));
+                let after = fws(&input[i..]);
+                if after.len() == input.len() - i {
+                    return Err(failure(&input[i..], ErrorKind::Syntax { expected: "qtext" }));
                 }
-                i = rest.len() - after.len();
+                i = input.len() - after.len();
                 plain = false;
             }
             b' ' | b'\t' | 33..=126 | 0x80.. => i += 1,
-            _ => return Err(failure(&rest[i..], ErrorKind::Syntax { expected: "qtext" })),
+            _ => return Err(failure(&input[i..], ErrorKind::Syntax { expected: "qtext" })),
         }
     }
-    let inner = &rest[1..i];
+    let inner = &input[1..i];
     let text = utf8(inner, inner.len())?;
     let content = if plain { Cow::Borrowed(text) } else { Cow::Owned(unquote(text)) };
-    let (after, ()) = cfws(&rest[i + 1..])?;
-    Ok((after, content))
+    Ok((&input[i + 1..], content))
 }
 
 /// A word of a phrase: an atom or a quoted string.
@@ -205,20 +214,13 @@ pub(crate) enum Word<'a> {
     Quoted(Cow<'a, str>),
 }
 
-/// Reads a word.
-///
-/// ```abnf
-/// word = atom / quoted-string
-/// ```
-/// RFC 5322 §3.2.5.
-pub(crate) fn word(input: &[u8]) -> PResult<'_, Word<'_>> {
-    let (rest, ()) = cfws(input)?;
-    if rest.first() == Some(&b'"') {
-        let (after, content) = quoted_string(rest)?;
-        Ok((after, Word::Quoted(content)))
-    } else {
-        let (after, text) = atom(rest)?;
-        Ok((after, Word::Atom(text)))
+impl Word<'_> {
+    /// The word's text: an atom as written, a quoted string's content.
+    pub(crate) fn text(&self) -> &str {
+        match self {
+            Word::Atom(text) => text,
+            Word::Quoted(content) => content,
+        }
     }
 }
 
@@ -324,6 +326,13 @@ mod tests {
         assert!(atom(b" <").is_err());
     }
 
+    fn quoted_string(input: &[u8]) -> PResult<'_, Cow<'_, str>> {
+        let (rest, ()) = cfws(input)?;
+        let (rest, content) = quoted_content(rest)?;
+        let (after, ()) = cfws(rest)?;
+        Ok((after, content))
+    }
+
     #[test]
     fn quoted_strings_unquote_and_unfold() {
         let table: &[(&[u8], &str, &[u8])] = &[
@@ -342,9 +351,12 @@ mod tests {
     }
 
     #[test]
-    fn words_are_atoms_or_quoted_strings() {
-        assert_eq!(word(b"joe x").expect("atom").1, Word::Atom("joe"));
-        assert_eq!(word(b"\"a b\"").expect("quoted").1, Word::Quoted(Cow::Borrowed("a b")));
+    fn bare_tokens_take_no_white_space() {
+        assert_eq!(atom_text(b"joe x").expect("atom"), (&b" x"[..], "joe"));
+        assert!(atom_text(b" joe").is_err());
+        let (rest, content) = quoted_content(b"\"a b\" x").expect("quoted");
+        assert_eq!((rest, Word::Quoted(content).text()), (&b" x"[..], "a b"));
+        assert!(quoted_content(b" \"a\"").is_err());
     }
 
     proptest::proptest! {
@@ -354,7 +366,8 @@ mod tests {
             let _ = atom(&bytes);
             let _ = dot_atom(&bytes);
             let _ = quoted_string(&bytes);
-            let _ = word(&bytes);
+            let _ = quoted_content(&bytes);
+            let _ = atom_text(&bytes);
         }
     }
 }

@@ -26,7 +26,7 @@ use std::borrow::Cow;
 use std::fmt;
 
 use super::date::{date_time, DateTime};
-use super::lexical::{cfws, quoted_string};
+use super::lexical::{cfws, quoted_content};
 use crate::error::{failure, ErrorKind, PResult, ParseError};
 
 /// The most parameters a field may carry, counting each section of a
@@ -650,7 +650,8 @@ fn parameter(input: &[u8]) -> PResult<'_, RawParameter<'_>> {
     };
     let rest = cfws(rest)?.0;
     let (rest, value) = if rest.first() == Some(&b'"') {
-        quoted_string(rest)?
+        let (rest, value) = quoted_content(rest)?;
+        (cfws(rest)?.0, value)
     } else {
         let (rest, value) = token(rest, "value")?;
         (rest, Cow::Borrowed(value))

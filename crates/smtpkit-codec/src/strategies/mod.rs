@@ -8,6 +8,7 @@
 
 pub mod address;
 pub mod command;
+pub mod field;
 pub mod field_date;
 pub mod header;
 pub mod params;
