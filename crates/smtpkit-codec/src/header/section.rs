@@ -163,6 +163,10 @@ pub fn parse_header_section<'a>(
     input: &'a [u8],
     options: &HeaderOptions,
 ) -> Result<Status<HeaderSection<'a>>, ParseError> {
+    // TODO(perf): each call reads the section from its first byte, so a
+    // reader that calls again after every small read of a large section
+    // does quadratic work; a resumable state, or a caller that waits for
+    // the empty line before calling, would keep it linear.
     Reader::new(input, options).read(false).map_err(with_content_reply)
 }
 
