@@ -7,14 +7,22 @@
 //! borrow from the input. `replies_parse` does the same with
 //! `parse_reply` over ten-line EHLO replies and single-line replies with
 //! enhanced status codes, splitting off each line's enhanced code.
+//! `headers_parse` reads header sections with `parse_header_section`: a
+//! corpus of varied sections (see `smtpkit_benches::header_corpus`) and one
+//! section of fifty fields; every field is framed, its name checked and its
+//! folding followed, without unfolding or decoding the values.
 
 use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use smtpkit_benches::{
-    command_stream, EHLO_REPLY, SINGLE_REPLIES, SINGLE_REPLY_COUNT, TRANSACTION_COMMANDS,
+    command_stream, header_50_fields, header_corpus, EHLO_REPLY, SINGLE_REPLIES,
+    SINGLE_REPLY_COUNT, TRANSACTION_COMMANDS,
 };
-use smtpkit_codec::{parse_command, parse_reply, CommandOptions, ReplyOptions, Status};
+use smtpkit_codec::{
+    parse_command, parse_header_section, parse_reply, CommandOptions, HeaderOptions, ReplyOptions,
+    Status,
+};
 
 fn commands_parse(c: &mut Criterion) {
     const TRANSACTIONS: usize = 100;
@@ -85,11 +93,42 @@ fn count_replies(stream: &[u8], options: &ReplyOptions) -> usize {
     count
 }
 
+fn headers_parse(c: &mut Criterion) {
+    let corpus = header_corpus();
+    let fifty = header_50_fields();
+    let options = HeaderOptions::default();
+    let mut group = c.benchmark_group("headers_parse");
+
+    group.throughput(Throughput::Bytes(corpus.iter().map(Vec::len).sum::<usize>() as u64));
+    group.bench_function("headers_parse_corpus", |b| {
+        b.iter(|| {
+            corpus.iter().map(|section| count_fields(black_box(section), &options)).sum::<usize>()
+        })
+    });
+    group.throughput(Throughput::Bytes(fifty.len() as u64));
+    group.bench_function("headers_parse_50_fields", |b| {
+        b.iter(|| count_fields(black_box(&fifty), &options))
+    });
+    group.finish();
+}
+
+/// Parses one whole header section and counts its fields.
+fn count_fields(section: &[u8], options: &HeaderOptions) -> usize {
+    match parse_header_section(section, options) {
+        Ok(Status::Complete { value, consumed }) => {
+            assert_eq!(consumed, section.len(), "the section parses to its end");
+            black_box(&value);
+            value.len()
+        }
+        other => panic!("a complete header section, not {other:?}"),
+    }
+}
+
 #[allow(missing_docs, reason = "criterion_group! defines a public function without docs")]
 mod group {
     use super::*;
 
-    criterion_group!(benches, commands_parse, replies_parse);
+    criterion_group!(benches, commands_parse, replies_parse, headers_parse);
 }
 
 criterion_main!(group::benches);

@@ -50,3 +50,175 @@ pub const SINGLE_REPLIES: &[u8] = b"250 2.1.0 Sender OK\r\n\
 
 /// Replies in one [`SINGLE_REPLIES`].
 pub const SINGLE_REPLY_COUNT: usize = 7;
+
+/// Sections in [`header_corpus`].
+pub const HEADER_CORPUS_SECTIONS: usize = 64;
+
+/// Varied, realistic header sections, the same on every run: chains of
+/// folded `Received` fields, address lists and groups, subjects in encoded
+/// words of several charsets (UTF-8, ISO-8859-1, ISO-2022-JP, KOI8-R,
+/// GB2312), a folded `DKIM-Signature`, MIME fields and list fields. Each
+/// section ends with its empty line.
+pub fn header_corpus() -> Vec<Vec<u8>> {
+    let mut random = Lcg(0x5eed);
+    (0..HEADER_CORPUS_SECTIONS).map(|index| header_section(index, &mut random)).collect()
+}
+
+/// One header section of fifty fields, as a mailing list delivers them:
+/// many `Received` hops, authentication results, list fields and the usual
+/// originator fields.
+pub fn header_50_fields() -> Vec<u8> {
+    let mut random = Lcg(50);
+    let mut out = Vec::new();
+    for hop in 0..20 {
+        received(&mut out, hop, &mut random);
+    }
+    for index in 0..10 {
+        let verdict = ["pass", "fail", "neutral"][random.below(3)];
+        push_line(
+            &mut out,
+            &format!(
+                "Authentication-Results: mx{index}.example.net; spf={verdict} \
+             smtp.mailfrom=list-bounces@lists.example.org; dkim=pass header.d=example.org"
+            ),
+        );
+    }
+    for index in 0..10 {
+        push_line(&mut out, &format!("X-List-Field-{index}: value {}", random.next() % 100_000));
+    }
+    dkim_signature(&mut out, &mut random);
+    for line in [
+        "From: \"Mailing List\" <list@lists.example.org>",
+        "To: list@lists.example.org",
+        "Subject: [list] =?UTF-8?Q?Re=3A_Gr=C3=BC=C3=9Fe_aus_K=C3=B6ln?=",
+        "Date: Tue, 1 Jul 2003 10:52:37 +0200",
+        "Message-ID: <5678.21-Nov-1997@lists.example.org>",
+        "MIME-Version: 1.0",
+        "Content-Type: text/plain; charset=\"utf-8\"; format=flowed",
+        "List-Id: The list <list.lists.example.org>",
+        "List-Unsubscribe: <mailto:list-leave@lists.example.org>",
+    ] {
+        push_line(&mut out, line);
+    }
+    out.extend_from_slice(b"\r\n");
+    out
+}
+
+/// A small linear congruential generator: the corpus varies without a
+/// dependency and without changing from run to run.
+struct Lcg(u64);
+
+impl Lcg {
+    fn next(&mut self) -> u64 {
+        self.0 =
+            self.0.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+        self.0 >> 33
+    }
+
+    /// A number below `n`.
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+}
+
+const NAMES: &[&str] = &[
+    "Alice Example",
+    "\"Smith, Bob\"",
+    "=?UTF-8?B?5bGx55Sw5aSq6YOO?=",
+    "=?ISO-8859-1?Q?Andr=E9_Pirard?=",
+    "Carol",
+    "=?KOI8-R?B?8NLJ18XU?=",
+];
+
+const SUBJECTS: &[&str] = &[
+    "Saying Hello",
+    "Re: Quarterly report, draft 3",
+    "=?UTF-8?B?5Lya6K2w44Gu6K2w5LqL6Yyy?=",
+    "=?ISO-2022-JP?B?GyRCRnxLXDhsJE4lRiU5JUgbKEI=?=",
+    "=?ISO-8859-1?Q?Gr=FC=DFe_aus_K=F6ln?= und mehr",
+    "=?GB2312?B?1tDOxNPKvP4=?= =?GB2312?B?1tDOxNPKvP4=?=",
+    "=?KOI8-R?B?8NLJ18XU?= from Moscow",
+    "Fwd: Re: Fwd: a subject long enough to be folded once it has been forwarded a few \
+     times",
+];
+
+fn header_section(index: usize, random: &mut Lcg) -> Vec<u8> {
+    let mut out = Vec::new();
+    for hop in 0..2 + random.below(5) {
+        received(&mut out, hop, random);
+    }
+    if index % 2 == 0 {
+        dkim_signature(&mut out, random);
+    }
+    let name = NAMES[random.below(NAMES.len())];
+    push_line(&mut out, &format!("From: {name} <sender{index}@example.org>"));
+    let recipients: Vec<String> = (0..1 + random.below(6))
+        .map(|r| format!("{} <rcpt{r}@example.net>", NAMES[random.below(NAMES.len())]))
+        .collect();
+    push_folded(&mut out, "To", &recipients.join(", "));
+    if index % 3 == 0 {
+        push_line(&mut out, "Cc: Team: alice@example.org, bob@example.org;, Undisclosed:;");
+    }
+    push_folded(&mut out, "Subject", SUBJECTS[random.below(SUBJECTS.len())]);
+    push_line(&mut out, &format!("Date: Fri, {} Nov 1997 09:55:06 -0600", 1 + random.below(28)));
+    push_line(&mut out, &format!("Message-ID: <{}.{index}@local.machine.example>", random.next()));
+    push_line(&mut out, "MIME-Version: 1.0");
+    push_line(&mut out, "Content-Type: multipart/alternative; boundary=\"b1_5d0e3c\"");
+    if index % 4 == 0 {
+        push_line(
+            &mut out,
+            "List-Unsubscribe: <mailto:leave@lists.example.org>, <https://lists.example.org/leave>",
+        );
+    }
+    out.extend_from_slice(b"\r\n");
+    out
+}
+
+/// A `Received` field folded over three lines.
+fn received(out: &mut Vec<u8>, hop: usize, random: &mut Lcg) {
+    let id = random.next();
+    push_line(
+        out,
+        &format!("Received: from relay{hop}.example.net (relay{hop}.example.net [192.0.2.{hop}])"),
+    );
+    push_line(out, &format!("\tby mx{}.example.org (Postfix) with ESMTPS id {id:X}", hop + 1));
+    push_line(
+        out,
+        &format!("\tfor <rcpt@example.org>; Fri, 21 Nov 1997 10:0{}:43 -0600", hop % 10),
+    );
+}
+
+/// A `DKIM-Signature` field with its signature, folded as signers do.
+fn dkim_signature(out: &mut Vec<u8>, random: &mut Lcg) {
+    const BASE64: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let signature: String = (0..344).map(|_| char::from(BASE64[random.below(64)])).collect();
+    push_line(out, "DKIM-Signature: v=1; a=rsa-sha256; c=relaxed/relaxed; d=example.org;");
+    push_line(out, "\ts=selector1; h=from:to:subject:date:message-id:mime-version;");
+    push_line(out, "\tbh=47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=;");
+    for chunk in signature.as_bytes().chunks(70) {
+        let chunk = std::str::from_utf8(chunk).expect("base64 is ASCII");
+        push_line(out, &format!("\tb={chunk}"));
+    }
+}
+
+fn push_line(out: &mut Vec<u8>, line: &str) {
+    out.extend_from_slice(line.as_bytes());
+    out.extend_from_slice(b"\r\n");
+}
+
+/// Writes `name: value`, folded before white space near 76 columns.
+fn push_folded(out: &mut Vec<u8>, name: &str, value: &str) {
+    let mut column = name.len() + 1;
+    out.extend_from_slice(name.as_bytes());
+    out.push(b':');
+    for word in value.split(' ') {
+        if column + 1 + word.len() > 76 && column > name.len() + 1 {
+            out.extend_from_slice(b"\r\n");
+            column = 0;
+        }
+        out.push(b' ');
+        out.extend_from_slice(word.as_bytes());
+        column += 1 + word.len();
+    }
+    out.extend_from_slice(b"\r\n");
+}

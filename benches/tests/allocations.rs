@@ -1,13 +1,18 @@
-//! The codec parses common commands and replies without allocating.
+//! The codec parses common commands and replies without allocating, and
+//! header sections with an allocation for their fields.
 //!
 //! A counting global allocator (from the allocation-counter crate) sees
 //! every allocation the parsers make while they read the same inputs the
 //! benchmarks use.
 
 use smtpkit_benches::{
-    command_stream, EHLO_REPLY, SINGLE_REPLIES, SINGLE_REPLY_COUNT, TRANSACTION_COMMANDS,
+    command_stream, header_50_fields, header_corpus, EHLO_REPLY, SINGLE_REPLIES,
+    SINGLE_REPLY_COUNT, TRANSACTION_COMMANDS,
 };
-use smtpkit_codec::{parse_command, parse_reply, CommandOptions, ReplyOptions, Status};
+use smtpkit_codec::{
+    parse_command, parse_header_section, parse_reply, CommandOptions, HeaderOptions, ReplyOptions,
+    Status,
+};
 
 #[test]
 fn commands_allocate_only_to_decode_xtext_escapes() {
@@ -61,4 +66,28 @@ fn a_ten_line_ehlo_reply_allocates_once() {
         let _ = std::hint::black_box(status);
     });
     assert_eq!(info.count_total, 1, "one allocation for the lines past the second");
+}
+
+#[test]
+fn a_common_header_section_allocates_once() {
+    let options = HeaderOptions::default();
+    for section in header_corpus() {
+        let info = allocation_counter::measure(|| {
+            let status = parse_header_section(&section, &options).expect("a valid section");
+            std::hint::black_box(status.complete().expect("complete"));
+        });
+        assert_eq!(info.count_total, 1, "allocations for {}", String::from_utf8_lossy(&section));
+    }
+}
+
+#[test]
+fn a_fifty_field_header_section_allocates_three_times() {
+    let section = header_50_fields();
+    let options = HeaderOptions::default();
+    let info = allocation_counter::measure(|| {
+        let status = parse_header_section(&section, &options).expect("a valid section");
+        assert_eq!(status.complete().expect("complete").0.len(), 50);
+    });
+    // Room for 16 fields, then 32, then 64.
+    assert_eq!(info.count_total, 3);
 }

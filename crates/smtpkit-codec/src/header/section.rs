@@ -31,6 +31,11 @@ pub const HEADER_SECTION_LIMIT: usize = 256 * 1024;
 /// the parser spends on fields.
 pub const HEADER_FIELDS_LIMIT: usize = 1000;
 
+/// Room for this many fields is made with the first field, so that a common
+/// header section costs one allocation and a long one a few, not one per
+/// doubling from one field up.
+const FIELDS_AT_ONCE: usize = 16;
+
 /// How the header section parser reads: its limits and the one deviation
 /// from RFC 5322 it can tolerate.
 ///
@@ -158,6 +163,10 @@ pub fn parse_header_section<'a>(
     input: &'a [u8],
     options: &HeaderOptions,
 ) -> Result<Status<HeaderSection<'a>>, ParseError> {
+    // TODO(perf): each call reads the section from its first byte, so a
+    // reader that calls again after every small read of a large section
+    // does quadratic work; a resumable state, or a caller that waits for
+    // the empty line before calling, would keep it linear.
     Reader::new(input, options).read(false).map_err(with_content_reply)
 }
 
@@ -430,6 +439,9 @@ impl<'a, 'o> Reader<'a, 'o> {
     /// Adds the open field, if any, to the section.
     fn close(&mut self) {
         if let Some(open) = self.open.take() {
+            if self.section.fields.is_empty() {
+                self.section.fields.reserve(FIELDS_AT_ONCE);
+            }
             let raw = &self.input[open.start..open.end];
             let value_end = open.value_end - open.start;
             let field = HeaderField::parsed(raw, open.name_end, open.value_start, value_end);
