@@ -234,6 +234,28 @@ pub fn encode_unstructured(text: &str, out: &mut String) {
     }
 }
 
+/// Writes `text` as a display name that a reader without RFC 6532 can
+/// take: nothing when it is empty, otherwise the whole text as RFC 2047
+/// encoded words separated by spaces, each at most
+/// [`ENCODED_WORD_LIMIT`] characters and made only of the characters
+/// RFC 2047 §5 (3) allows in a phrase.
+///
+/// Unlike [`encode_unstructured`], ASCII words are encoded too, so that a
+/// comma, a quote or any other special in the name keeps its meaning as
+/// text. The address parser decodes the words and drops the spaces
+/// between them, which gives `text` back.
+///
+/// ```
+/// use smtpkit_codec::encoded_word::encode_phrase;
+///
+/// let mut name = String::new();
+/// encode_phrase("Müller, Jörg", &mut name);
+/// assert!(name.starts_with("=?UTF-8?") && name.is_ascii() && !name.contains(','));
+/// ```
+pub fn encode_phrase(text: &str, out: &mut String) {
+    encode_run(text, out);
+}
+
 /// Parses one encoded word at the start of `input`, as [`decode_word`]
 /// describes, and returns it with the number of bytes it took.
 ///

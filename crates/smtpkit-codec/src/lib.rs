@@ -57,6 +57,7 @@
 #![forbid(unsafe_code)]
 
 mod address;
+mod builder;
 mod capability;
 mod command;
 pub mod encoded_word;
@@ -73,6 +74,7 @@ pub mod strategies;
 pub mod xtext;
 
 pub use address::{AddressLiteral, Domain, ForwardPath, Host, LocalPart, Mailbox, ReversePath};
+pub use builder::{BuildError, MessageBuilder, BODY_LINE_LIMIT};
 pub use capability::{Capabilities, Capability};
 pub use command::{
     command_line, parse_command, Argument, Command, EtrnNode, InitialResponse, Mechanism,

@@ -477,6 +477,18 @@ fn check_count(empty: bool, count: usize, expected: &'static str) -> Result<(), 
     Ok(())
 }
 
+impl From<Mailbox> for Address {
+    fn from(mailbox: Mailbox) -> Self {
+        Address::Mailbox(mailbox)
+    }
+}
+
+impl From<Group> for Address {
+    fn from(group: Group) -> Self {
+        Address::Group(group)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use proptest::prelude::*;
