@@ -1,10 +1,13 @@
 //! The `smtpkit` command line.
 //!
-//! `smtpkit parse` reads SMTP commands (or, with `--replies`, replies) from
-//! a file or standard input, prints each in canonical form, and shows every
-//! error with its position and the reply a server would send for it.
+//! `smtpkit parse` reads a message from a file or standard input and prints
+//! its header fields structured (or as JSON with `--json`); with
+//! `--commands` or `--replies` it reads SMTP commands or replies instead,
+//! prints each in canonical form, and shows every error with its position
+//! and, for commands, the reply a server would send for it.
 #![forbid(unsafe_code)]
 
+mod message;
 mod parse;
 
 use std::io;
@@ -22,7 +25,8 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Task {
-    /// Parse SMTP commands or replies and print them in canonical form.
+    /// Show a message's header fields structured, or parse SMTP commands or
+    /// replies and print them in canonical form.
     Parse(parse::Args),
 }
 

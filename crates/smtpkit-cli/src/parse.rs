@@ -1,30 +1,131 @@
-//! `smtpkit parse`: commands or replies from a file or standard input.
+//! `smtpkit parse`: a message, or SMTP commands or replies, from a file or
+//! standard input.
 
 use std::io::{self, Read as _, Write as _};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context as _;
-use smtpkit_codec::{line::skip_line, parse_command, CommandOptions, ParseError, Status};
+use serde_json::json;
+use smtpkit_codec::{
+    line::skip_line, parse_command, parse_reply, CommandOptions, HeaderOptions, HeaderSection,
+    ParseError, ReplyOptions, Status,
+};
+
+use crate::message;
 
 /// Arguments of `smtpkit parse`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// The file to read; standard input when absent or `-`.
     file: Option<PathBuf>,
-    /// Accept the deviations real clients make (a space after `FROM:`,
-    /// paths without brackets, trailing spaces, bare LF line endings).
+    /// Read SMTP commands, as a server does, instead of a message.
+    #[arg(long, conflicts_with = "replies")]
+    commands: bool,
+    /// Read SMTP replies, as a client does, instead of a message.
+    #[arg(long)]
+    replies: bool,
+    /// Print the message's fields as one JSON object.
+    #[arg(long, conflicts_with_all = ["commands", "replies"])]
+    json: bool,
+    /// Accept the deviations real peers make: for commands a space after
+    /// `FROM:`, paths without brackets, trailing spaces and bare LF; for
+    /// replies and messages bare LF line endings. Messages are read this
+    /// way unless `--strict` is given.
     #[arg(long)]
     lenient: bool,
-    /// Print each parsed value's structure too.
+    /// Read a message strictly: CRLF line endings and 998-octet lines.
+    #[arg(long, conflicts_with = "lenient")]
+    strict: bool,
+    /// Print each parsed command's or reply's structure too.
     #[arg(long)]
     debug: bool,
 }
 
-/// Parses every command of the input, printing each; exits 1 when any
-/// line failed to parse.
+/// Parses the input and prints what it holds; exits 1 when anything in it
+/// failed to parse.
 pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let input = read_input(args.file.as_ref())?;
+    if args.commands {
+        commands(args, &input)
+    } else if args.replies {
+        replies(args, &input)
+    } else {
+        message(args, &input)
+    }
+}
+
+/// Prints every header field of a message, structured.
+fn message(args: &Args, input: &[u8]) -> anyhow::Result<ExitCode> {
+    let options = if args.strict { HeaderOptions::default() } else { HeaderOptions::lenient() };
+    let mut out = io::stdout().lock();
+    let (section, body) = match HeaderSection::parse_message(input, &options) {
+        Ok(parsed) => parsed,
+        Err(error) => {
+            report(&mut out, input, &error, true)?;
+            return Ok(ExitCode::FAILURE);
+        }
+    };
+    let views: Vec<message::FieldView> = section.iter().map(message::view).collect();
+    let failed = views.iter().any(|v| v.error.is_some());
+
+    if args.json {
+        let fields: Vec<_> = views
+            .iter()
+            .map(|v| json!({ "name": v.name, "value": v.json, "text": v.text, "error": v.error }))
+            .collect();
+        let document = json!({ "fields": fields, "body": { "octets": body.len() } });
+        serde_json::to_writer_pretty(&mut out, &document)?;
+        writeln!(out)?;
+    } else {
+        for view in &views {
+            match &view.error {
+                None => writeln!(out, "{}: {}", view.name, view.text)?,
+                Some(error) => {
+                    writeln!(out, "{}: error: {}", view.name, error.replace('\n', "\n    "))?
+                }
+            }
+        }
+        writeln!(out, "(body: {} octets)", body.len())?;
+    }
+    out.flush()?;
+    Ok(if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+}
+
+/// Prints every reply of the input in canonical form.
+fn replies(args: &Args, input: &[u8]) -> anyhow::Result<ExitCode> {
+    let options = ReplyOptions { allow_bare_lf: args.lenient, ..ReplyOptions::default() };
+    let mut out = io::stdout().lock();
+    let mut errors = 0usize;
+    let mut offset = 0;
+    while offset < input.len() {
+        let rest = &input[offset..];
+        match parse_reply(rest, &options) {
+            Ok(Status::Complete { value, consumed }) => {
+                out.write_all(&value.to_bytes())?;
+                if args.debug {
+                    writeln!(out, "  {value:?}")?;
+                }
+                offset += consumed;
+            }
+            Ok(Status::Incomplete) => {
+                writeln!(out, "incomplete: {} bytes at the end without a last line", rest.len())?;
+                errors += 1;
+                break;
+            }
+            Err(error) => {
+                report(&mut out, input, &error.shifted_by(offset), false)?;
+                errors += 1;
+                offset += skip_line(rest).unwrap_or(rest.len());
+            }
+        }
+    }
+    out.flush()?;
+    Ok(if errors == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+}
+
+/// Prints every command of the input in canonical form.
+fn commands(args: &Args, input: &[u8]) -> anyhow::Result<ExitCode> {
     let options = if args.lenient { CommandOptions::lenient() } else { CommandOptions::default() };
     let mut out = io::stdout().lock();
     let mut errors = 0usize;
@@ -46,7 +147,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
                 break;
             }
             Err(error) => {
-                report(&mut out, &input, &error.shifted_by(offset))?;
+                report(&mut out, input, &error.shifted_by(offset), true)?;
                 errors += 1;
                 // Recover as a server would: drop the rest of the bad line.
                 offset += skip_line(rest).unwrap_or(rest.len());
@@ -58,10 +159,20 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
 }
 
 /// Prints an error with its line, a caret, and the server's reply.
-fn report(out: &mut impl io::Write, input: &[u8], error: &ParseError) -> io::Result<()> {
-    let (code, enhanced) = error.server_reply();
+/// Prints an error with its line and a caret, and, for what a server reads,
+/// the reply it sends.
+fn report(
+    out: &mut impl io::Write,
+    input: &[u8],
+    error: &ParseError,
+    server_reads: bool,
+) -> io::Result<()> {
     writeln!(out, "error at {}", error.render(input))?;
-    writeln!(out, "  a server answers: {code} {enhanced}")
+    if server_reads {
+        let (code, enhanced) = error.server_reply();
+        writeln!(out, "  a server answers: {code} {enhanced}")?;
+    }
+    Ok(())
 }
 
 /// Reads the whole input.
