@@ -685,11 +685,12 @@ fn join(raw: Vec<RawParameter<'_>>) -> Vec<Parameter> {
             sections.dedup_by_key(|p| p.section);
             decode(name, &sections)
         } else if let Some(plain) = plain {
-            // TODO: decode RFC 2047 encoded words in plain values
-            // (`name="=?UTF-8?B?...?="`): RFC 2047 §5 forbids them there, but
-            // common mailers send them, and until they are decoded readers see
-            // the encoded text as the filename.
-            let value = plain.value.clone().into_owned();
+            // RFC 2047 §5 forbids encoded words in parameter values, but
+            // common mailers write `name="=?UTF-8?B?...?="` for file names;
+            // decoding them shows the name the sender meant. Values this
+            // module writes never hold `=?` outside the extended form, so
+            // nothing it writes is decoded by mistake.
+            let value = crate::encoded_word::decode_unstructured(&plain.value).into_owned();
             Parameter { name: name.to_owned(), value, charset: None, language: None }
         } else {
             continue;
@@ -803,7 +804,8 @@ fn find_parameter<'p>(parameters: &'p [Parameter], name: &str) -> Option<&'p str
 /// True when a value cannot be written as a quoted string of printable
 /// ASCII.
 fn needs_extended(value: &str) -> bool {
-    !value.bytes().all(|b| b == b'\t' || (b' '..=b'~').contains(&b))
+    // A plain value holding `=?` would be read back as an encoded word.
+    !value.bytes().all(|b| b == b'\t' || (b' '..=b'~').contains(&b)) || value.contains("=?")
 }
 
 /// `token` characters of RFC 2045 §5.1.
@@ -821,6 +823,17 @@ mod tests {
     use proptest::prelude::*;
 
     use super::*;
+
+    #[test]
+    fn encoded_words_in_plain_values_are_decoded_as_mailers_mean_them() {
+        let cd = content_disposition(b"attachment; filename=\"=?UTF-8?B?w6TDtsO8LnR4dA==?=\"")
+            .expect("valid");
+        assert_eq!(cd.filename(), Some("äöü.txt"));
+        let written = Parameter::new("name", "=?x?=").expect("valid").to_string();
+        assert!(written.starts_with("name*=utf-8''"), "{written}");
+        let ct = content_type(format!("text/plain; {written}").as_bytes()).expect("valid");
+        assert_eq!(ct.parameter("name"), Some("=?x?="));
+    }
 
     /// A parameter as (name, value, charset, language).
     type Fields<'a> = (&'a str, &'a str, Option<&'a str>, Option<&'a str>);
