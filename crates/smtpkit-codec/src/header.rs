@@ -11,15 +11,13 @@
 mod field;
 mod fold;
 mod section;
+mod typed;
 
 pub use field::HeaderField;
 pub use section::{
     parse_header_section, HeaderOptions, HeaderSection, HEADER_FIELDS_LIMIT, HEADER_LINE_LIMIT,
     HEADER_SECTION_LIMIT,
 };
-
-#[allow(unused_imports, reason = "the message builder is the next user of the folder")]
-pub(crate) use fold::fold;
 
 /// SP or HT, the white space of a header field (RFC 5234 `WSP`).
 fn is_wsp(b: u8) -> bool {
