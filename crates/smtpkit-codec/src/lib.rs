@@ -30,13 +30,16 @@
 //!
 //! The modules follow the protocol: [`line`] frames lines within their
 //! limits; commands, replies, addresses, parameters and EHLO capabilities
-//! each have a file of their own; [`CommandOptions`] and [`ReplyOptions`]
-//! hold the limits and the named tolerances of the two parsers.
+//! each have a file of their own, and so does the message content after
+//! DATA or BDAT ([`DataDecoder`], [`DataEncoder`], [`BdatChunk`]);
+//! [`CommandOptions`] and [`ReplyOptions`] hold the limits and the named
+//! tolerances of the two parsers.
 #![forbid(unsafe_code)]
 
 mod address;
 mod capability;
 mod command;
+mod data;
 mod error;
 pub mod line;
 mod options;
@@ -51,6 +54,10 @@ pub use address::{AddressLiteral, Domain, ForwardPath, Host, LocalPart, Mailbox,
 pub use capability::{Capabilities, Capability};
 pub use command::{
     command_line, parse_command, Argument, Command, EtrnNode, InitialResponse, Mechanism,
+};
+pub use data::{
+    bdat_chunks, encode_data, BareLineEndings, BdatChunk, BdatChunks, DataDecoder, DataEncoder,
+    DataOptions, DataReport, DecodeStatus, BDAT_CHUNK_SIZE,
 };
 pub use error::{ErrorKind, ParseError, Status};
 pub use options::{CommandOptions, DOMAIN_LIMIT, LOCAL_PART_LIMIT, PATH_LIMIT};

@@ -8,5 +8,6 @@
 
 pub mod address;
 pub mod command;
+pub mod data;
 pub mod params;
 pub mod reply;
