@@ -1,4 +1,5 @@
-//! Parsing speed of commands and replies.
+//! Parsing speed of commands, replies and header sections, and the speed of
+//! DATA's dot-stuffing.
 //!
 //! `commands_parse` reads a pipelined stream of client transactions (see
 //! `smtpkit_benches::TRANSACTION`) command by command with
@@ -11,17 +12,23 @@
 //! corpus of varied sections (see `smtpkit_benches::header_corpus`) and one
 //! section of fifty fields; every field is framed, its name checked and its
 //! folding followed, without unfolding or decoding the values.
+//!
+//! `data` encodes and decodes 10 MiB message bodies of text lines (see
+//! `smtpkit_benches::text_body`), once with every line dot-stuffed and once
+//! with one line in 64, next to two baselines on the same wire bytes: a
+//! plain copy (`copy_10mb`), the least any decoder that writes the body
+//! must do, and a search for the end of data alone (`memmem_10mb`).
 
 use std::hint::black_box;
 
-use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use smtpkit_benches::{
-    command_stream, header_50_fields, header_corpus, EHLO_REPLY, SINGLE_REPLIES,
-    SINGLE_REPLY_COUNT, TRANSACTION_COMMANDS,
+    command_stream, header_50_fields, header_corpus, text_body, BODY_SIZE, EHLO_REPLY,
+    SINGLE_REPLIES, SINGLE_REPLY_COUNT, TRANSACTION_COMMANDS,
 };
 use smtpkit_codec::{
-    parse_command, parse_header_section, parse_reply, CommandOptions, HeaderOptions, ReplyOptions,
-    Status,
+    encode_data, parse_command, parse_header_section, parse_reply, CommandOptions, DataDecoder,
+    DataEncoder, DecodeStatus, HeaderOptions, ReplyOptions, Status,
 };
 
 fn commands_parse(c: &mut Criterion) {
@@ -124,11 +131,54 @@ fn count_fields(section: &[u8], options: &HeaderOptions) -> usize {
     }
 }
 
+fn data(c: &mut Criterion) {
+    let inputs = [("every_line", text_body(BODY_SIZE, 1)), ("one_in_64", text_body(BODY_SIZE, 64))];
+    let mut group = c.benchmark_group("data");
+    // The output buffer is kept between iterations, as a server keeps its
+    // own, so that the figures are not those of the allocator.
+    let mut out = Vec::with_capacity(2 * BODY_SIZE);
+
+    for (name, body) in &inputs {
+        let wire = encode_data(body);
+        group.throughput(Throughput::Bytes(wire.len() as u64));
+        group.bench_with_input(BenchmarkId::new("data_decode_10mb", name), &wire, |b, wire| {
+            b.iter(|| {
+                out.clear();
+                let mut decoder = DataDecoder::default();
+                let status = decoder.decode(black_box(wire), &mut out);
+                assert!(matches!(status, DecodeStatus::End { outcome: Ok(_), .. }), "decodes");
+            })
+        });
+        group.throughput(Throughput::Bytes(body.len() as u64));
+        group.bench_with_input(BenchmarkId::new("data_encode_10mb", name), body, |b, body| {
+            b.iter(|| {
+                out.clear();
+                let mut encoder = DataEncoder::new();
+                encoder.encode(black_box(body), &mut out);
+                encoder.finish(&mut out);
+            })
+        });
+    }
+
+    let wire = encode_data(&inputs[1].1);
+    group.throughput(Throughput::Bytes(wire.len() as u64));
+    group.bench_function("copy_10mb", |b| {
+        b.iter(|| {
+            out.clear();
+            out.extend_from_slice(black_box(&wire));
+        })
+    });
+    group.bench_function("memmem_10mb", |b| {
+        b.iter(|| memchr::memmem::find(black_box(&wire), b"\r\n.\r\n"))
+    });
+    group.finish();
+}
+
 #[allow(missing_docs, reason = "criterion_group! defines a public function without docs")]
 mod group {
     use super::*;
 
-    criterion_group!(benches, commands_parse, replies_parse, headers_parse);
+    criterion_group!(benches, commands_parse, replies_parse, headers_parse, data);
 }
 
 criterion_main!(group::benches);

@@ -222,3 +222,49 @@ fn push_folded(out: &mut Vec<u8>, name: &str, value: &str) {
     }
     out.extend_from_slice(b"\r\n");
 }
+
+/// Size of the message bodies of the DATA benchmarks: 10 MiB.
+pub const BODY_SIZE: usize = 10 << 20;
+
+/// Words the text of [`text_body`] is made of, of ordinary English lengths,
+/// separated by spaces.
+const WORDS: &str = "the of and to in a is that for it as was with be by on not he this are \
+or his from at which but have an had they you were their one all we \
+can her has there been if more when will would who so no message \
+delivery recipient transaction server Subject: regards, meeting \
+tomorrow attached please review quarterly numbers before Thursday. \
+thanks!";
+
+/// A message body of about `size` octets: lines of text of 60 to 72
+/// characters ending in CRLF, where every `dot_every`-th line starts with a
+/// dot (so that it is stuffed on the wire). The same arguments give the same
+/// bytes on every run.
+pub fn text_body(size: usize, dot_every: usize) -> Vec<u8> {
+    let words: Vec<&str> = WORDS.split_whitespace().collect();
+    let mut body = Vec::with_capacity(size + 100);
+    // A linear congruential generator (Knuth's MMIX constants): enough to
+    // vary the words, and the same on every machine.
+    let mut seed: u64 = 0x5eed;
+    let mut line = 0;
+    while body.len() < size {
+        let start = body.len();
+        if line % dot_every.max(1) == 0 {
+            body.push(b'.');
+        }
+        let mut first = true;
+        while body.len() - start < 60 {
+            seed = seed
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            let word = words[(seed >> 33) as usize % words.len()];
+            if !first {
+                body.push(b' ');
+            }
+            first = false;
+            body.extend_from_slice(word.as_bytes());
+        }
+        body.extend_from_slice(b"\r\n");
+        line += 1;
+    }
+    body
+}

@@ -66,7 +66,8 @@ const OWN_FIELDS: [&str; 12] = [
 ///     .expect("whole");
 /// assert_eq!(section.get("Subject").expect("a subject").unstructured(), "会議の件");
 ///
-/// let error = MessageBuilder::new().header("Bcc", "x@example.org").build().expect_err("Bcc");
+/// let sender: Mailbox = "alice@example.org".parse().expect("a mailbox");
+/// let error = MessageBuilder::new().from(sender).header("Bcc", "x").build().expect_err("Bcc");
 /// assert!(error.to_string().contains("Bcc"));
 /// ```
 #[derive(Debug, Clone, Default)]

@@ -157,6 +157,11 @@ pub enum ErrorKind {
         /// The limit in elements.
         limit: usize,
     },
+    /// A message sent with DATA is larger than allowed (RFC 1870 §6.3).
+    MessageTooLarge {
+        /// The limit in octets, counted on the message as stored.
+        limit: u64,
+    },
 }
 
 impl ParseError {
@@ -193,9 +198,20 @@ impl ParseError {
         matches!(self.kind, ErrorKind::LineTooLong { .. })
     }
 
+    /// True when a message was larger than the limit.
+    pub fn is_message_too_large(&self) -> bool {
+        matches!(self.kind, ErrorKind::MessageTooLarge { .. })
+    }
+
+    /// True when a CR or LF came without its partner.
+    pub fn is_bare_line_ending(&self) -> bool {
+        matches!(self.kind, ErrorKind::BareLineEnding)
+    }
+
     /// The reply code and enhanced status code a server should answer with.
     ///
-    /// Line too long is 500 5.5.6; a bad address in MAIL or RCPT is 501
+    /// Line too long is 500 5.5.6; a message too large is 552 5.3.4; a bad
+    /// address in MAIL or RCPT is 501
     /// 5.1.7 or 501 5.1.3; non-ASCII where it is not allowed is 553 5.6.7;
     /// other syntax errors in arguments are 501 5.5.4.
     pub fn server_reply(&self) -> (ReplyCode, EnhancedStatusCode) {
@@ -211,6 +227,9 @@ impl ParseError {
             }
             ErrorKind::NonAscii => {
                 (ReplyCode::MAILBOX_NAME_NOT_ALLOWED, EnhancedStatusCode::UTF8_NOT_PERMITTED)
+            }
+            ErrorKind::MessageTooLarge { .. } => {
+                (ReplyCode::EXCEEDED_STORAGE, EnhancedStatusCode::MESSAGE_TOO_BIG)
             }
             _ => (ReplyCode::SYNTAX_ERROR_IN_PARAMETERS, EnhancedStatusCode::INVALID_ARGUMENTS),
         }
@@ -282,6 +301,9 @@ impl fmt::Display for ErrorKind {
                 write!(f, "byte 0x{byte:02x} not allowed in {element}")
             }
             ErrorKind::TooMany { element, limit } => write!(f, "more than {limit} {element}"),
+            ErrorKind::MessageTooLarge { limit } => {
+                write!(f, "message larger than {limit} octets")
+            }
         }
     }
 }

@@ -49,7 +49,8 @@
 //! The modules follow the protocol: [`line`](mod@line) frames lines within
 //! their limits; commands, replies, addresses, parameters, EHLO
 //! capabilities, header sections and encoded words each have a file of
-//! their own; [`CommandOptions`], [`ReplyOptions`] and [`HeaderOptions`]
+//! their own, and so does the message content after DATA or BDAT
+//! ([`DataDecoder`], [`DataEncoder`], [`BdatChunk`]); [`CommandOptions`], [`ReplyOptions`] and [`HeaderOptions`]
 //! hold the limits and the named tolerances of the parsers. [`field`]
 //! parses the structured header fields on demand: its date type stays at
 //! `field::date::DateTime`, apart from the RFC 3339 [`DateTime`] of SMTP
@@ -60,6 +61,7 @@ mod address;
 mod builder;
 mod capability;
 mod command;
+mod data;
 pub mod encoded_word;
 mod error;
 pub mod field;
@@ -78,6 +80,10 @@ pub use builder::{BuildError, MessageBuilder, BODY_LINE_LIMIT};
 pub use capability::{Capabilities, Capability};
 pub use command::{
     command_line, parse_command, Argument, Command, EtrnNode, InitialResponse, Mechanism,
+};
+pub use data::{
+    bdat_chunks, encode_data, BareLineEndings, BdatChunk, BdatChunks, DataDecoder, DataEncoder,
+    DataOptions, DataReport, DecodeStatus, BDAT_CHUNK_SIZE,
 };
 pub use encoded_word::{decode_unstructured, decode_word, encode_unstructured};
 pub use error::{ErrorKind, ParseError, Status};

@@ -8,6 +8,7 @@
 
 pub mod address;
 pub mod command;
+pub mod data;
 pub mod field;
 pub mod field_date;
 pub mod header;
