@@ -192,10 +192,9 @@ pub fn parse_reply<'a>(
         let text = textstring(text, options).map_err(|e| e.shifted(start + 4))?;
         if !last && lines.len() + 1 == lines.inline_size() {
             // The lines are about to spill to the heap: make room for as
-            // many as the buffer seems to hold, so that a long EHLO reply
-            // costs one allocation, not one per doubling.
-            let more = memchr::memchr_iter(b'\n', &input[end..]).take(options.max_lines).count();
-            lines.reserve(more + 1);
+            // many as an EHLO reply usually has, so that it costs one
+            // allocation, not one per doubling.
+            lines.reserve(SPILL_CAPACITY - lines.len());
         }
         lines.push(ReplyLine::split(line_code, text));
         code = Some(line_code);
@@ -593,6 +592,9 @@ fn textstring<'a>(text: &'a [u8], options: &ReplyOptions) -> Result<Cow<'a, str>
         Err(e) => Err(ParseError::new(e.valid_up_to(), ErrorKind::NonAscii)),
     }
 }
+
+/// How many lines a reply makes room for once it has more than fit inline.
+const SPILL_CAPACITY: usize = 16;
 
 #[cfg(test)]
 mod tests {
