@@ -3,8 +3,8 @@
 //! - `cargo xtask test`: installs what the tests need where it is missing,
 //!   then runs every test of the workspace. This is the README's test
 //!   command.
-//! - `cargo xtask ci`: what CI runs: formatting and lint checks, then
-//!   `test`.
+//! - `cargo xtask ci`: what CI runs: formatting, lint and documentation
+//!   checks, then `test`.
 #![forbid(unsafe_code)]
 
 mod ci;
@@ -39,7 +39,8 @@ usage: cargo xtask <task>
 
 tasks:
   test   install what the tests need where missing, then run every test
-  ci     cargo fmt --check, cargo clippy -D warnings, then `test`
+  ci     cargo fmt --check, cargo clippy -D warnings, cargo doc -D warnings,
+         then `test`
 ";
 
 /// Runs `program` with `args` from the workspace root, echoing the command

@@ -176,7 +176,7 @@ pub fn encode_data(body: &[u8]) -> Vec<u8> {
 /// the mail system as a tool. SMTP client implementations MUST NOT
 /// transmit these characters except when they are intended as line
 /// terminators and then MUST, as indicated above, transmit them only as a
-/// <CRLF> sequence."
+/// `<CRLF>` sequence."
 ///
 /// Under every policy, a bare line ending neither ends the data nor starts
 /// a line: a `.` after one is kept as it is, and `\n.\n` is text. Every
