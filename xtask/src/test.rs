@@ -24,13 +24,20 @@ struct Tool {
     install: &'static [&'static str],
 }
 
-/// The third-party programs the tests need. Python's smtplib comes with
-/// python3 and serves as a real client in the interoperability tests.
-const REQUIRED_TOOLS: &[Tool] = &[Tool {
-    program: "python3",
-    probe: &["--version"],
-    install: &["apt-get", "install", "-y", "python3"],
-}];
+/// The third-party programs the tests need: Python's smtplib (a real
+/// client, part of python3) and aiosmtpd (a real server, from PyPI).
+const REQUIRED_TOOLS: &[Tool] = &[
+    Tool {
+        program: "python3",
+        probe: &["--version"],
+        install: &["apt-get", "install", "-y", "python3"],
+    },
+    Tool {
+        program: "python3",
+        probe: &["-c", "import aiosmtpd"],
+        install: &["python3", "-m", "pip", "install", "--quiet", "aiosmtpd"],
+    },
+];
 
 /// Installs missing tools, then runs every test.
 pub(crate) fn run() -> anyhow::Result<()> {
@@ -85,11 +92,16 @@ fn ensure(tool: &Tool) -> anyhow::Result<()> {
     if probe(tool) {
         return Ok(());
     }
-    eprintln!("xtask: {} is missing; installing it", tool.program);
+    eprintln!("xtask: `{} {}` fails; installing", tool.program, tool.probe.join(" "));
     let (program, args) = tool.install.split_first().expect("an install command has a program");
     cmd(program, args)?;
     if !probe(tool) {
-        bail!("{} is still missing after `{}`", tool.program, tool.install.join(" "));
+        bail!(
+            "`{} {}` still fails after `{}`",
+            tool.program,
+            tool.probe.join(" "),
+            tool.install.join(" ")
+        );
     }
     Ok(())
 }

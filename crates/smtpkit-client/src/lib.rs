@@ -1,8 +1,33 @@
 //! An async SMTP client for tokio.
 //!
-//! This crate is where the client will live; it holds no client yet. Until
-//! it does, it re-exports the codec whose commands and replies the client
-//! is to send and read.
+//! [`Client`] sends commands built from the codec's validated types, so no
+//! value can put CR, LF or NUL onto a command line, and reads replies with
+//! the codec's bounded parser. It greets with EHLO (falling back to HELO),
+//! sends messages with [`Client::send`] (pipelined when the server offers
+//! PIPELINING, with per-recipient results), dot-stuffs every message, and
+//! keeps a transcript of both directions. Its errors say whether a retry
+//! may help ([`Error::is_transient`]) and whether a message may have been
+//! delivered without a reply saying so ([`Error::is_outcome_unknown`]).
+//!
+//! ```no_run
+//! use smtpkit_client::{Client, ClientConfig};
+//! use smtpkit_codec::Host;
+//!
+//! # async fn run() -> Result<(), smtpkit_client::Error> {
+//! let mut client = Client::connect("127.0.0.1:2525", ClientConfig::default()).await?;
+//! let capabilities = client.ehlo(&Host::new("client.example").expect("a valid name")).await?;
+//! println!("pipelining: {}", capabilities.supports_pipelining());
+//! client.quit().await?;
+//! # Ok(())
+//! # }
+//! ```
 #![forbid(unsafe_code)]
 
+mod client;
+mod error;
+mod transcript;
+
+pub use client::{Client, ClientConfig, Envelope, SendReport};
+pub use error::{Error, ErrorKind, ProtocolViolation};
 pub use smtpkit_codec as codec;
+pub use transcript::{Direction, Transcript, TRANSCRIPT_LIMIT};

@@ -1,0 +1,574 @@
+//! The client session: commands out, replies in, one connection reused for
+//! many messages (RFC 5321 §3, §4.5.3.2; PIPELINING, RFC 2920).
+
+use std::time::Duration;
+
+use smtpkit_codec::{
+    encode_data, parse_reply, Capabilities, Capability, Command, ForwardPath, Host, MailParameter,
+    MailParameters, RcptParameters, Reply, ReplyOptions, ReversePath, Status,
+};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::net::{TcpStream, ToSocketAddrs};
+use tracing::debug;
+
+use crate::error::{Error, ErrorKind, ProtocolViolation};
+use crate::transcript::{Direction, Transcript};
+
+/// Deadlines and limits of a client session.
+///
+/// The command deadlines default to the minimums of RFC 5321 §4.5.3.2.
+#[derive(Debug, Clone)]
+pub struct ClientConfig {
+    /// How long to wait for the TCP connection. Default 30 seconds.
+    pub connect_timeout: Duration,
+    /// The greeting, 220. Default 5 minutes.
+    pub greeting_timeout: Duration,
+    /// MAIL, RCPT and other commands. Default 5 minutes.
+    pub command_timeout: Duration,
+    /// The reply to DATA, 354. Default 2 minutes.
+    pub data_init_timeout: Duration,
+    /// Writing each block of the message. Default 3 minutes.
+    pub data_block_timeout: Duration,
+    /// The reply after the end of the message. Default 10 minutes.
+    pub data_end_timeout: Duration,
+    /// Limits on the replies read.
+    pub reply_options: ReplyOptions,
+    /// Octets of transcript kept; older entries are dropped first.
+    pub transcript_limit: usize,
+}
+
+impl Default for ClientConfig {
+    fn default() -> Self {
+        const MINUTE: Duration = Duration::from_secs(60);
+        Self {
+            connect_timeout: Duration::from_secs(30),
+            greeting_timeout: 5 * MINUTE,
+            command_timeout: 5 * MINUTE,
+            data_init_timeout: 2 * MINUTE,
+            data_block_timeout: 3 * MINUTE,
+            data_end_timeout: 10 * MINUTE,
+            reply_options: ReplyOptions::default(),
+            transcript_limit: crate::transcript::TRANSCRIPT_LIMIT,
+        }
+    }
+}
+
+/// Who a message goes from and to, and with which parameters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Envelope {
+    /// The reverse-path of MAIL.
+    pub reverse_path: ReversePath<'static>,
+    /// MAIL's parameters; SIZE, BODY and SMTPUTF8 are added as needed.
+    pub parameters: MailParameters<'static>,
+    /// Each recipient with its RCPT parameters.
+    pub recipients: Vec<(ForwardPath<'static>, RcptParameters<'static>)>,
+}
+
+/// What became of a message that was accepted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SendReport {
+    /// The recipients the server took.
+    pub accepted: Vec<ForwardPath<'static>>,
+    /// The recipients the server refused, with its reply.
+    pub rejected: Vec<(ForwardPath<'static>, Reply<'static>)>,
+    /// The reply to the end of the message.
+    pub reply: Reply<'static>,
+}
+
+/// An SMTP client session over any byte stream.
+///
+/// ```no_run
+/// use smtpkit_client::{Client, ClientConfig, Envelope};
+/// use smtpkit_codec::{ForwardPath, Host, Mailbox, ReversePath};
+///
+/// # async fn run() -> Result<(), smtpkit_client::Error> {
+/// let mut client = Client::connect("127.0.0.1:2525", ClientConfig::default()).await?;
+/// client.ehlo(&Host::new("client.example").expect("a valid name")).await?;
+/// let envelope = Envelope {
+///     reverse_path: ReversePath::Mailbox("a@example.org".parse().expect("valid")),
+///     parameters: Default::default(),
+///     recipients: vec![(ForwardPath::Mailbox("b@example.net".parse().expect("valid")), Default::default())],
+/// };
+/// let report = client.send(&envelope, b"Subject: hi\r\n\r\nHello\r\n").await?;
+/// assert!(report.rejected.is_empty());
+/// client.quit().await?;
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Debug)]
+pub struct Client<S> {
+    /// The connection.
+    stream: S,
+    /// Bytes read and not yet parsed as a reply.
+    buffer: Vec<u8>,
+    /// Deadlines and limits.
+    config: ClientConfig,
+    /// What the server offered in reply to EHLO; empty after HELO.
+    capabilities: Option<Capabilities<'static>>,
+    /// Both directions of the session.
+    transcript: Transcript,
+}
+
+impl Client<TcpStream> {
+    /// Connects over TCP and reads the greeting.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::Connect`] or a timeout if the connection cannot be
+    /// made; [`ErrorKind::Rejected`] if the greeting is not 220.
+    pub async fn connect(addr: impl ToSocketAddrs, config: ClientConfig) -> Result<Self, Error> {
+        let connecting = TcpStream::connect(addr);
+        let stream = match tokio::time::timeout(config.connect_timeout, connecting).await {
+            Ok(Ok(stream)) => stream,
+            Ok(Err(error)) => return Err(ErrorKind::Connect(error).into()),
+            Err(_) => return Err(ErrorKind::Timeout { step: "connect" }.into()),
+        };
+        Self::from_stream(stream, config).await
+    }
+}
+
+impl<S: AsyncRead + AsyncWrite + Unpin> Client<S> {
+    /// Starts a session on a connected stream by reading the greeting.
+    ///
+    /// # Errors
+    ///
+    /// As [`Client::connect`], past the connection.
+    pub async fn from_stream(stream: S, config: ClientConfig) -> Result<Self, Error> {
+        let transcript = Transcript::new(config.transcript_limit);
+        let mut client =
+            Self { stream, buffer: Vec::new(), config, capabilities: None, transcript };
+        let timeout = client.config.greeting_timeout;
+        let greeting = client.read_reply("greeting", timeout).await?;
+        expect_code(greeting, 220, "greeting")?;
+        Ok(client)
+    }
+
+    /// Greets with EHLO, falling back to HELO when the server answers 500
+    /// or 502, and returns what the server offers (nothing after HELO).
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::Rejected`] for any other reply, or an I/O error.
+    pub async fn ehlo(&mut self, name: &Host<'_>) -> Result<&Capabilities<'static>, Error> {
+        let reply = self.command(&Command::Ehlo(name.clone()), "EHLO").await?;
+        let capabilities = if reply.code().get() == 250 {
+            Capabilities::from_reply(&reply).map(Capabilities::into_owned).map_err(malformed)?
+        } else if matches!(reply.code().get(), 500 | 502) {
+            let reply = self.command(&Command::Helo(name.clone()), "HELO").await?;
+            let reply = expect_code(reply, 250, "HELO")?;
+            let domain = reply.lines().first().map_or("", |line| line.text());
+            let domain = domain.split(' ').next().unwrap_or_default();
+            Capabilities::new(domain.to_owned())
+                .or_else(|_| Capabilities::new("unknown"))
+                .map_err(malformed)?
+        } else {
+            return Err(ErrorKind::Rejected { step: "EHLO", reply }.into());
+        };
+        Ok(self.capabilities.insert(capabilities))
+    }
+
+    /// What the server offered, once greeted.
+    pub fn capabilities(&self) -> Option<&Capabilities<'static>> {
+        self.capabilities.as_ref()
+    }
+
+    /// Starts a transaction.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::Rejected`] unless the reply is 2yz.
+    pub async fn mail_from(
+        &mut self,
+        reverse_path: &ReversePath<'_>,
+        parameters: &MailParameters<'_>,
+    ) -> Result<Reply<'static>, Error> {
+        let command = Command::Mail {
+            reverse_path: reverse_path.clone().into_owned(),
+            parameters: parameters.clone().into_owned(),
+        };
+        let reply = self.command(&command, "MAIL").await?;
+        positive(reply, "MAIL")
+    }
+
+    /// Adds a recipient.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::Rejected`] unless the reply is 2yz.
+    pub async fn rcpt_to(
+        &mut self,
+        forward_path: &ForwardPath<'_>,
+        parameters: &RcptParameters<'_>,
+    ) -> Result<Reply<'static>, Error> {
+        let command = Command::Rcpt {
+            forward_path: forward_path.clone().into_owned(),
+            parameters: parameters.clone().into_owned(),
+        };
+        let reply = self.command(&command, "RCPT").await?;
+        positive(reply, "RCPT")
+    }
+
+    /// Sends DATA, then the message dot-stuffed with CRLF line endings, and
+    /// returns the reply to its end.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::Rejected`] if DATA is not answered 354 or the message
+    /// is refused; [`ErrorKind::OutcomeUnknown`] if the connection fails
+    /// after the end of the message was sent.
+    pub async fn data(&mut self, message: &[u8]) -> Result<Reply<'static>, Error> {
+        self.write(&Command::Data.to_bytes(), "DATA").await?;
+        let timeout = self.config.data_init_timeout;
+        let reply = self.read_reply("DATA", timeout).await?;
+        expect_code(reply, 354, "DATA")?;
+        self.message(message).await
+    }
+
+    /// Aborts the current transaction.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::Rejected`] unless the reply is 2yz.
+    pub async fn rset(&mut self) -> Result<Reply<'static>, Error> {
+        let reply = self.command(&Command::Rset, "RSET").await?;
+        positive(reply, "RSET")
+    }
+
+    /// Asks for a reply and nothing else, to check that the server is there.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::Rejected`] unless the reply is 2yz.
+    pub async fn noop(&mut self) -> Result<Reply<'static>, Error> {
+        let reply = self.command(&Command::Noop(None), "NOOP").await?;
+        positive(reply, "NOOP")
+    }
+
+    /// Ends the session politely and closes the connection.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::Rejected`] if the reply is not 221.
+    pub async fn quit(mut self) -> Result<Reply<'static>, Error> {
+        let reply = self.command(&Command::Quit, "QUIT").await?;
+        let reply = expect_code(reply, 221, "QUIT")?;
+        // The server closes too; a failure to shut down cleanly changes
+        // nothing for the caller.
+        let _ = self.stream.shutdown().await;
+        Ok(reply)
+    }
+
+    /// Sends one message: MAIL, every RCPT and DATA, pipelined when the
+    /// server offers PIPELINING, one by one otherwise. Refused recipients
+    /// are reported while the message goes to the others; when all are
+    /// refused no message is sent. SIZE is checked and declared,
+    /// SMTPUTF8 and BODY=8BITMIME are asked for only when the message needs
+    /// them, and refused with an error when the server does not offer them.
+    ///
+    /// After a refusal of MAIL or of every recipient, the transaction is
+    /// reset so that the connection can send the next message.
+    ///
+    /// # Errors
+    ///
+    /// See [`ErrorKind`]; [`Error::is_transient`] tells whether to retry.
+    pub async fn send(&mut self, envelope: &Envelope, message: &[u8]) -> Result<SendReport, Error> {
+        let parameters = self.mail_parameters(envelope, message)?;
+        let mail = Command::Mail { reverse_path: envelope.reverse_path.clone(), parameters };
+        let rcpts: Vec<Command<'static>> = envelope
+            .recipients
+            .iter()
+            .map(|(forward_path, parameters)| Command::Rcpt {
+                forward_path: forward_path.clone(),
+                parameters: parameters.clone(),
+            })
+            .collect();
+        let pipelining = self.capabilities.as_ref().is_some_and(Capabilities::supports_pipelining);
+
+        let (mail_reply, rcpt_replies, data_reply) = if pipelining {
+            let mut batch = mail.to_bytes();
+            for rcpt in &rcpts {
+                rcpt.write_to(&mut batch);
+            }
+            Command::Data.write_to(&mut batch);
+            self.write(&batch, "MAIL").await?;
+            let timeout = self.config.command_timeout;
+            let mail_reply = self.read_reply("MAIL", timeout).await?;
+            let mut rcpt_replies = Vec::with_capacity(rcpts.len());
+            for _ in &rcpts {
+                rcpt_replies.push(self.read_reply("RCPT", timeout).await?);
+            }
+            let data_init = self.config.data_init_timeout;
+            (mail_reply, rcpt_replies, Some(self.read_reply("DATA", data_init).await?))
+        } else {
+            let mail_reply = self.command(&mail, "MAIL").await?;
+            let mut rcpt_replies = Vec::with_capacity(rcpts.len());
+            if mail_reply.is_positive() {
+                for rcpt in &rcpts {
+                    rcpt_replies.push(self.command(rcpt, "RCPT").await?);
+                }
+            }
+            (mail_reply, rcpt_replies, None)
+        };
+
+        if !mail_reply.is_positive() {
+            self.abandon(data_reply).await?;
+            return Err(ErrorKind::Rejected { step: "MAIL", reply: mail_reply }.into());
+        }
+        let mut report =
+            SendReport { accepted: Vec::new(), rejected: Vec::new(), reply: mail_reply };
+        for ((forward_path, _), reply) in envelope.recipients.iter().zip(rcpt_replies) {
+            if reply.is_positive() {
+                report.accepted.push(forward_path.clone());
+            } else {
+                report.rejected.push((forward_path.clone(), reply));
+            }
+        }
+        if report.accepted.is_empty() {
+            self.abandon(data_reply).await?;
+            let replies = report.rejected.into_iter().map(|(_, reply)| reply).collect();
+            return Err(ErrorKind::AllRecipientsRejected { replies }.into());
+        }
+
+        let data_reply = match data_reply {
+            Some(reply) => reply,
+            None => {
+                self.write(&Command::Data.to_bytes(), "DATA").await?;
+                let timeout = self.config.data_init_timeout;
+                self.read_reply("DATA", timeout).await?
+            }
+        };
+        expect_code(data_reply, 354, "DATA")?;
+        report.reply = self.message(message).await?;
+        Ok(report)
+    }
+
+    /// The session so far, both directions.
+    pub fn transcript(&self) -> &Transcript {
+        &self.transcript
+    }
+
+    /// MAIL's parameters for this message: the envelope's, plus SIZE,
+    /// SMTPUTF8 and BODY=8BITMIME where the server offers them and the
+    /// message needs them.
+    fn mail_parameters(
+        &self,
+        envelope: &Envelope,
+        message: &[u8],
+    ) -> Result<MailParameters<'static>, Error> {
+        let offered = |wanted: fn(&Capability<'_>) -> bool| {
+            self.capabilities.as_ref().is_some_and(|c| c.entries().iter().any(wanted))
+        };
+        let mut parameters = envelope.parameters.clone();
+        let size = message.len() as u64;
+
+        let server_size = self.capabilities.as_ref().and_then(Capabilities::size);
+        if let Some(limit) = server_size.flatten().filter(|&limit| limit > 0) {
+            if size > limit {
+                return Err(ErrorKind::MessageTooLarge { size, limit }.into());
+            }
+        }
+        if server_size.is_some() && parameters.size().is_none() {
+            push(&mut parameters, MailParameter::Size(size))?;
+        }
+
+        let utf8_addresses = !reverse_path_is_ascii(&envelope.reverse_path)
+            || envelope.recipients.iter().any(|(path, _)| !forward_path_is_ascii(path));
+        let eight_bit = !message.is_ascii();
+        if utf8_addresses || (eight_bit && header_is_8bit(message)) {
+            if !offered(|c| matches!(c, Capability::SmtpUtf8)) {
+                return Err(ErrorKind::Unsupported { extension: "SMTPUTF8" }.into());
+            }
+            if !parameters.smtputf8() {
+                push(&mut parameters, MailParameter::SmtpUtf8)?;
+            }
+        }
+        if eight_bit && parameters.body().is_none() {
+            if !offered(|c| matches!(c, Capability::EightBitMime)) {
+                return Err(ErrorKind::Unsupported { extension: "8BITMIME" }.into());
+            }
+            push(&mut parameters, MailParameter::Body(smtpkit_codec::BodyType::EightBitMime))?;
+        }
+        Ok(parameters)
+    }
+
+    /// Leaves a transaction that will not send a message: ends the data a
+    /// server opened against the odds with a lone dot, then resets.
+    async fn abandon(&mut self, data_reply: Option<Reply<'static>>) -> Result<(), Error> {
+        if data_reply.is_some_and(|reply| reply.code().get() == 354) {
+            // A 354 after every recipient failed: the only way out of the
+            // data is its end, with nothing in it (RFC 2920 §3.1).
+            self.write(b".\r\n", "end of data").await?;
+            let timeout = self.config.data_end_timeout;
+            self.read_reply("end of data", timeout).await?;
+        }
+        self.rset().await.map(drop)
+    }
+
+    /// Writes the message and its end, then reads the final reply.
+    async fn message(&mut self, message: &[u8]) -> Result<Reply<'static>, Error> {
+        let wire = encode_data(message);
+        let block = self.config.data_block_timeout;
+        for chunk in wire.chunks(64 * 1024) {
+            // A reply before the end of data breaks the protocol; look for
+            // one between blocks without waiting.
+            if self.early_reply().await? {
+                return Err(
+                    ErrorKind::Protocol { detail: ProtocolViolation::ReplyDuringData }.into()
+                );
+            }
+            match tokio::time::timeout(block, self.stream.write_all(chunk)).await {
+                Ok(Ok(())) => {}
+                Ok(Err(error)) => return Err(ErrorKind::Io(error).into()),
+                Err(_) => return Err(ErrorKind::Timeout { step: "message" }.into()),
+            }
+        }
+        self.transcript.push(Direction::Sent, &wire);
+        if let Err(error) = self.stream.flush().await {
+            return Err(unknown(ErrorKind::Io(error).into()));
+        }
+        let timeout = self.config.data_end_timeout;
+        match self.read_reply("end of data", timeout).await {
+            Ok(reply) => positive(reply, "end of data"),
+            Err(error) if matches!(error.kind(), ErrorKind::Protocol { .. }) => Err(error),
+            Err(error) => Err(unknown(error)),
+        }
+    }
+
+    /// True when reply bytes are already waiting.
+    async fn early_reply(&mut self) -> Result<bool, Error> {
+        if !self.buffer.is_empty() {
+            return Ok(true);
+        }
+        let mut byte = [0u8; 512];
+        match tokio::time::timeout(Duration::ZERO, self.stream.read(&mut byte)).await {
+            Ok(Ok(0)) => Err(ErrorKind::Closed { step: "message" }.into()),
+            Ok(Ok(n)) => {
+                self.buffer.extend_from_slice(&byte[..n]);
+                self.transcript.push(Direction::Received, &byte[..n]);
+                Ok(true)
+            }
+            Ok(Err(error)) => Err(ErrorKind::Io(error).into()),
+            Err(_) => Ok(false),
+        }
+    }
+
+    /// Writes a command and reads its reply.
+    async fn command(
+        &mut self,
+        command: &Command<'_>,
+        step: &'static str,
+    ) -> Result<Reply<'static>, Error> {
+        debug!(command = command.verb(), "sending");
+        self.write(&command.to_bytes(), step).await?;
+        let timeout = self.config.command_timeout;
+        let reply = self.read_reply(step, timeout).await?;
+        debug!(code = reply.code().get(), step, "reply");
+        Ok(reply)
+    }
+
+    /// Writes bytes and flushes them.
+    async fn write(&mut self, bytes: &[u8], step: &'static str) -> Result<(), Error> {
+        self.transcript.push(Direction::Sent, bytes);
+        let writing = async {
+            self.stream.write_all(bytes).await?;
+            self.stream.flush().await
+        };
+        match tokio::time::timeout(self.config.command_timeout, writing).await {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(error)) => Err(ErrorKind::Io(error).into()),
+            Err(_) => Err(ErrorKind::Timeout { step }.into()),
+        }
+    }
+
+    /// Reads one whole reply within `timeout`. The reply parser's limits
+    /// bound what is buffered.
+    async fn read_reply(
+        &mut self,
+        step: &'static str,
+        timeout: Duration,
+    ) -> Result<Reply<'static>, Error> {
+        let deadline = tokio::time::Instant::now() + timeout;
+        let mut chunk = [0u8; 4096];
+        loop {
+            let parsed = parse_reply(&self.buffer, &self.config.reply_options)
+                .map(|status| status.map(Reply::into_owned));
+            match parsed {
+                Ok(Status::Complete { value, consumed }) => {
+                    self.buffer.drain(..consumed);
+                    return Ok(value);
+                }
+                Ok(Status::Incomplete) => {}
+                Err(error) => return Err(malformed(error)),
+            }
+            let read = tokio::time::timeout_at(deadline, self.stream.read(&mut chunk)).await;
+            match read {
+                Ok(Ok(0)) => return Err(ErrorKind::Closed { step }.into()),
+                Ok(Ok(n)) => {
+                    self.transcript.push(Direction::Received, &chunk[..n]);
+                    self.buffer.extend_from_slice(&chunk[..n]);
+                }
+                Ok(Err(error)) => return Err(ErrorKind::Io(error).into()),
+                Err(_) => return Err(ErrorKind::Timeout { step }.into()),
+            }
+        }
+    }
+}
+
+/// Adds a parameter the client computed.
+fn push(
+    parameters: &mut MailParameters<'static>,
+    parameter: MailParameter<'static>,
+) -> Result<(), Error> {
+    parameters.push(parameter).map_err(malformed)
+}
+
+/// A reply that must be 2yz.
+fn positive(reply: Reply<'static>, step: &'static str) -> Result<Reply<'static>, Error> {
+    if reply.code().class() == smtpkit_codec::ReplyClass::PositiveCompletion {
+        Ok(reply)
+    } else {
+        Err(ErrorKind::Rejected { step, reply }.into())
+    }
+}
+
+/// A reply that must have exactly `code`.
+fn expect_code(
+    reply: Reply<'static>,
+    code: u16,
+    step: &'static str,
+) -> Result<Reply<'static>, Error> {
+    if reply.code().get() == code {
+        Ok(reply)
+    } else {
+        Err(ErrorKind::Rejected { step, reply }.into())
+    }
+}
+
+fn malformed(error: smtpkit_codec::ParseError) -> Error {
+    ErrorKind::Protocol { detail: ProtocolViolation::MalformedReply(error) }.into()
+}
+
+fn unknown(cause: Error) -> Error {
+    ErrorKind::OutcomeUnknown { cause: Box::new(cause) }.into()
+}
+
+fn reverse_path_is_ascii(path: &ReversePath<'_>) -> bool {
+    match path {
+        ReversePath::Null => true,
+        ReversePath::Mailbox(mailbox) => mailbox.is_ascii(),
+    }
+}
+
+fn forward_path_is_ascii(path: &ForwardPath<'_>) -> bool {
+    match path {
+        ForwardPath::Postmaster => true,
+        ForwardPath::Mailbox(mailbox) => mailbox.is_ascii(),
+    }
+}
+
+/// True when the header section (up to the first empty line) holds
+/// non-ASCII, which needs RFC 6532 and so SMTPUTF8.
+fn header_is_8bit(message: &[u8]) -> bool {
+    let end = message.windows(4).position(|w| w == b"\r\n\r\n").unwrap_or(message.len());
+    !message[..end].is_ascii()
+}

@@ -1,0 +1,277 @@
+//! The client against scripted servers over real TCP on 127.0.0.1: each
+//! server sends chosen bytes, well-behaved or hostile, and the client must
+//! give the right result or error, never hang or panic.
+
+use std::time::Duration;
+
+use smtpkit_client::{Client, ClientConfig, Envelope, ErrorKind, ProtocolViolation};
+use smtpkit_codec::{ForwardPath, Host, ReversePath};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::task::JoinHandle;
+
+/// How a scripted server answers one command line.
+type Script = fn(&str) -> &'static [u8];
+
+/// Starts a server that sends `greeting`, then answers each command line
+/// with `script`, reads a message after a 354 up to its end, and stops at
+/// QUIT or when the client goes. Returns its address and, when it ends,
+/// every byte it read.
+async fn server(greeting: &'static [u8], script: Script) -> (String, JoinHandle<Vec<u8>>) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("a loopback port");
+    let addr = listener.local_addr().expect("bound").to_string();
+    let handle = tokio::spawn(async move {
+        let (mut stream, _) = listener.accept().await.expect("the client connects");
+        stream.write_all(greeting).await.expect("greeting written");
+        let mut seen = Vec::new();
+        let mut pending = Vec::new();
+        let mut in_data = false;
+        let mut chunk = [0u8; 4096];
+        loop {
+            if in_data {
+                if let Some(end) = find(&pending, b"\r\n.\r\n") {
+                    pending.drain(..end + 5);
+                    in_data = false;
+                    let _ = stream.write_all(script(".")).await;
+                    continue;
+                }
+            } else if let Some(lf) = pending.iter().position(|&b| b == b'\n') {
+                let line: Vec<u8> = pending.drain(..=lf).collect();
+                let line = String::from_utf8_lossy(&line).trim_end().to_owned();
+                let reply = script(&line);
+                if reply.starts_with(b"354") {
+                    in_data = true;
+                }
+                if stream.write_all(reply).await.is_err() || line.eq_ignore_ascii_case("QUIT") {
+                    return seen;
+                }
+                if reply.is_empty() {
+                    // An empty answer means: drop the connection.
+                    return seen;
+                }
+                continue;
+            }
+            match stream.read(&mut chunk).await {
+                Ok(0) | Err(_) => return seen,
+                Ok(n) => {
+                    seen.extend_from_slice(&chunk[..n]);
+                    pending.extend_from_slice(&chunk[..n]);
+                }
+            }
+        }
+    });
+    (addr, handle)
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
+}
+
+fn config() -> ClientConfig {
+    let short = Duration::from_millis(500);
+    ClientConfig {
+        greeting_timeout: short,
+        command_timeout: short,
+        data_init_timeout: short,
+        data_block_timeout: short,
+        data_end_timeout: short,
+        ..ClientConfig::default()
+    }
+}
+
+fn envelope(recipients: &[&str]) -> Envelope {
+    Envelope {
+        reverse_path: ReversePath::Mailbox("alice@example.org".parse().expect("valid")),
+        parameters: Default::default(),
+        recipients: recipients
+            .iter()
+            .map(|r| (ForwardPath::Mailbox(r.parse().expect("valid")), Default::default()))
+            .collect(),
+    }
+}
+
+fn host() -> Host<'static> {
+    Host::new("client.example").expect("valid").into_owned()
+}
+
+/// A server that offers PIPELINING and SIZE and accepts everything but
+/// `nobody@…`.
+fn accepting(line: &str) -> &'static [u8] {
+    let upper = line.to_ascii_uppercase();
+    if upper.starts_with("EHLO") {
+        b"250-mx.example\r\n250-PIPELINING\r\n250-SIZE 1000\r\n250 8BITMIME\r\n"
+    } else if upper.starts_with("RCPT") && upper.contains("NOBODY@") {
+        b"550 5.1.1 no such user\r\n"
+    } else if upper == "DATA" {
+        b"354 go ahead\r\n"
+    } else if upper == "QUIT" {
+        b"221 bye\r\n"
+    } else {
+        b"250 ok\r\n"
+    }
+}
+
+#[tokio::test]
+async fn a_pipelining_server_gets_mail_rcpt_and_data_in_one_batch() {
+    let (addr, server) = server(b"220 mx.example ready\r\n", accepting).await;
+    let mut client = Client::connect(&addr, config()).await.expect("connects");
+    assert!(client.ehlo(&host()).await.expect("greets").supports_pipelining());
+    let report = client
+        .send(&envelope(&["bob@example.net", "nobody@example.net"]), b"Subject: hi\r\n\r\n.dot\r\n")
+        .await
+        .expect("sent");
+    assert_eq!(report.accepted.len(), 1);
+    assert_eq!(report.rejected.len(), 1);
+    assert_eq!(report.rejected[0].1.code().get(), 550);
+    client.quit().await.expect("221");
+
+    let seen = String::from_utf8(server.await.expect("server ends")).expect("ASCII");
+    assert!(
+        seen.contains(
+            "MAIL FROM:<alice@example.org> SIZE=21\r\nRCPT TO:<bob@example.net>\r\n\
+             RCPT TO:<nobody@example.net>\r\nDATA\r\n"
+        ),
+        "{seen}"
+    );
+    assert!(seen.contains("\r\n..dot\r\n.\r\n"), "dot-stuffed: {seen}");
+}
+
+#[tokio::test]
+async fn a_message_over_the_servers_size_is_refused_before_sending() {
+    let (addr, _server) = server(b"220 mx\r\n", accepting).await;
+    let mut client = Client::connect(&addr, config()).await.expect("connects");
+    client.ehlo(&host()).await.expect("greets");
+    let error = client.send(&envelope(&["bob@example.net"]), &[b'x'; 2000]).await.expect_err("big");
+    assert!(matches!(error.kind(), ErrorKind::MessageTooLarge { size: 2000, limit: 1000 }));
+    assert!(error.is_permanent());
+}
+
+#[tokio::test]
+async fn utf8_addresses_need_smtputf8() {
+    let (addr, _server) = server(b"220 mx\r\n", accepting).await;
+    let mut client = Client::connect(&addr, config()).await.expect("connects");
+    client.ehlo(&host()).await.expect("greets");
+    let error = client.send(&envelope(&["jörg@example.net"]), b"\r\nhi\r\n").await.expect_err("no");
+    assert!(matches!(error.kind(), ErrorKind::Unsupported { extension: "SMTPUTF8" }));
+}
+
+#[tokio::test]
+async fn all_recipients_refused_sends_no_message_and_resets() {
+    fn script(line: &str) -> &'static [u8] {
+        match line.get(..4).unwrap_or(line) {
+            "EHLO" => b"250 mx.example\r\n",
+            "RCPT" => b"450 4.2.1 try later\r\n",
+            "QUIT" => b"221 bye\r\n",
+            _ => b"250 ok\r\n",
+        }
+    }
+    let (addr, server) = server(b"220 mx\r\n", script).await;
+    let mut client = Client::connect(&addr, config()).await.expect("connects");
+    client.ehlo(&host()).await.expect("greets");
+    let error = client.send(&envelope(&["a@example.net", "b@example.net"]), b"x\r\n").await;
+    let error = error.expect_err("all refused");
+    assert!(
+        matches!(error.kind(), ErrorKind::AllRecipientsRejected { replies } if replies.len() == 2)
+    );
+    assert!(error.is_transient());
+    client.quit().await.expect("the session is still usable");
+    let seen = String::from_utf8(server.await.expect("ends")).expect("ASCII");
+    assert!(!seen.contains("DATA"), "{seen}");
+    assert!(seen.contains("RSET\r\n"), "{seen}");
+}
+
+#[tokio::test]
+async fn ehlo_falls_back_to_helo() {
+    fn script(line: &str) -> &'static [u8] {
+        match line.get(..4).unwrap_or(line) {
+            "EHLO" => b"502 5.5.1 not implemented\r\n",
+            "HELO" => b"250 old.example\r\n",
+            _ => b"250 ok\r\n",
+        }
+    }
+    let (addr, _server) = server(b"220 old.example\r\n", script).await;
+    let mut client = Client::connect(&addr, config()).await.expect("connects");
+    let capabilities = client.ehlo(&host()).await.expect("HELO works");
+    assert!(!capabilities.supports_pipelining());
+    assert_eq!(capabilities.domain(), "old.example");
+}
+
+#[tokio::test]
+async fn a_greeting_split_at_every_byte_still_parses() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("port");
+    let addr = listener.local_addr().expect("bound");
+    tokio::spawn(async move {
+        let (mut stream, _) = listener.accept().await.expect("connects");
+        for byte in b"220-mx.example\r\n220 ready\r\n" {
+            stream.write_all(&[*byte]).await.expect("written");
+            stream.flush().await.expect("flushed");
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    });
+    let stream = TcpStream::connect(addr).await.expect("connects");
+    assert!(Client::from_stream(stream, config()).await.is_ok());
+}
+
+#[tokio::test]
+async fn hostile_replies_give_errors_not_hangs() {
+    type Expected = fn(&ErrorKind) -> bool;
+    let cases: [(&'static [u8], Expected); 5] = [
+        (b"220-a\r\n250 b\r\n", |k| matches!(k, ErrorKind::Protocol { .. })),
+        (b"554 no service\r\n", |k| matches!(k, ErrorKind::Rejected { step: "greeting", .. })),
+        (b"220 never ends", |k| matches!(k, ErrorKind::Timeout { step: "greeting" })),
+        (b"", |k| matches!(k, ErrorKind::Closed { .. } | ErrorKind::Timeout { .. })),
+        (b"hello\r\n", |k| matches!(k, ErrorKind::Protocol { .. })),
+    ];
+    for (greeting, expected) in cases {
+        let (addr, _server) = server(greeting, |_| b"").await;
+        let error = Client::connect(&addr, config()).await.expect_err("no session");
+        assert!(expected(error.kind()), "{greeting:?}: {error:?}");
+    }
+
+    let mut long = b"220-".to_vec();
+    long.extend(std::iter::repeat_n(b'x', 600));
+    let leaked: &'static [u8] = Box::leak(long.into_boxed_slice());
+    let (addr, _server) = server(leaked, |_| b"").await;
+    let error = Client::connect(&addr, config()).await.expect_err("overlong");
+    assert!(
+        matches!(error.kind(), ErrorKind::Protocol { detail: ProtocolViolation::MalformedReply(e) } if e.is_line_too_long())
+    );
+}
+
+#[tokio::test]
+async fn a_reply_during_data_is_a_protocol_error() {
+    fn script(line: &str) -> &'static [u8] {
+        match line.get(..4).unwrap_or(line) {
+            "EHLO" => b"250 mx\r\n",
+            "DATA" => b"354 go\r\n250 2.0.0 already taken\r\n",
+            _ => b"250 ok\r\n",
+        }
+    }
+    let (addr, _server) = server(b"220 mx\r\n", script).await;
+    let mut client = Client::connect(&addr, config()).await.expect("connects");
+    client.ehlo(&host()).await.expect("greets");
+    let error = client.send(&envelope(&["b@example.net"]), b"hi\r\n").await.expect_err("early 250");
+    assert!(matches!(
+        error.kind(),
+        ErrorKind::Protocol { detail: ProtocolViolation::ReplyDuringData }
+    ));
+}
+
+#[tokio::test]
+async fn a_connection_lost_after_the_final_dot_is_outcome_unknown() {
+    fn script(line: &str) -> &'static [u8] {
+        match line.get(..4).unwrap_or(line) {
+            "EHLO" => b"250 mx\r\n",
+            "DATA" => b"354 go\r\n",
+            // The end of data: drop the connection without a reply.
+            "." => b"",
+            _ => b"250 ok\r\n",
+        }
+    }
+    let (addr, _server) = server(b"220 mx\r\n", script).await;
+    let mut client = Client::connect(&addr, config()).await.expect("connects");
+    client.ehlo(&host()).await.expect("greets");
+    let error = client.send(&envelope(&["b@example.net"]), b"hi\r\n").await.expect_err("lost");
+    assert!(error.is_outcome_unknown(), "{error:?}");
+}
