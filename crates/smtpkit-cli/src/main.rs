@@ -5,10 +5,14 @@
 //! `--commands` or `--replies` it reads SMTP commands or replies instead,
 //! prints each in canonical form, and shows every error with its position
 //! and, for commands, the reply a server would send for it.
+//!
+//! `smtpkit send` builds a message (or takes a raw one), sends it with the
+//! client, and prints the conversation with arrows, as swaks does.
 #![forbid(unsafe_code)]
 
 mod message;
 mod parse;
+mod send;
 
 use std::io;
 use std::process::ExitCode;
@@ -28,12 +32,15 @@ enum Task {
     /// Show a message's header fields structured, or parse SMTP commands or
     /// replies and print them in canonical form.
     Parse(parse::Args),
+    /// Send a message to a server and show the conversation.
+    Send(send::Args),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Task::Parse(args) => parse::run(&args),
+        Task::Send(args) => send::run(&args),
     };
     match result {
         Ok(code) => code,

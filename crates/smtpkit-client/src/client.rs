@@ -244,12 +244,13 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Client<S> {
         positive(reply, "NOOP")
     }
 
-    /// Ends the session politely and closes the connection.
+    /// Ends the session politely and closes the connection. The client
+    /// keeps its transcript; it sends nothing more.
     ///
     /// # Errors
     ///
     /// [`ErrorKind::Rejected`] if the reply is not 221.
-    pub async fn quit(mut self) -> Result<Reply<'static>, Error> {
+    pub async fn quit(&mut self) -> Result<Reply<'static>, Error> {
         let reply = self.command(&Command::Quit, "QUIT").await?;
         let reply = expect_code(reply, 221, "QUIT")?;
         // The server closes too; a failure to shut down cleanly changes

@@ -1,0 +1,227 @@
+//! `smtpkit send`: build a message (or take a raw one) and send it, showing
+//! the conversation as it went.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{bail, Context as _};
+use serde_json::json;
+use smtpkit_client::{Client, ClientConfig, Direction, Envelope, Error, ErrorKind};
+use smtpkit_codec::field::address::Mailbox;
+use smtpkit_codec::{ForwardPath, Host, MessageBuilder, ReversePath};
+
+/// The exit statuses of `smtpkit send`, documented in `--help`.
+pub const EXIT_HELP: &str = "\
+Exit status: 0 sent; 1 bad arguments or another error; 2 could not connect;
+3 rejected at the greeting or EHLO; 4 rejected at MAIL; 5 every recipient
+rejected; 6 rejected at DATA or after the message; 7 the server broke the
+protocol; 8 outcome unknown (connection lost after the message was sent).";
+
+/// Arguments of `smtpkit send`.
+#[derive(Debug, clap::Args)]
+#[command(after_help = EXIT_HELP)]
+pub struct Args {
+    /// The server, as HOST:PORT.
+    #[arg(long, default_value = "127.0.0.1:2525")]
+    server: String,
+    /// The sender, as `addr@domain` or `Name <addr@domain>`.
+    #[arg(long)]
+    from: String,
+    /// A recipient; repeat for more.
+    #[arg(long, required = true)]
+    to: Vec<String>,
+    /// The subject; non-ASCII text is encoded (RFC 2047).
+    #[arg(long)]
+    subject: Option<String>,
+    /// Another header field, as `Name: value`; repeat for more.
+    #[arg(long)]
+    header: Vec<String>,
+    /// The body text.
+    #[arg(long, conflicts_with_all = ["body_file", "data_file"])]
+    body: Option<String>,
+    /// A file holding the body text.
+    #[arg(long, conflicts_with = "data_file")]
+    body_file: Option<PathBuf>,
+    /// A whole message to send as it is, header section included.
+    #[arg(long)]
+    data_file: Option<PathBuf>,
+    /// The name to greet with.
+    #[arg(long, default_value = "localhost")]
+    ehlo: String,
+    /// Stop after this step and QUIT.
+    #[arg(long, value_enum)]
+    quit_after: Option<Step>,
+    /// Print the transcript as JSON lines instead of arrows.
+    #[arg(long)]
+    json: bool,
+}
+
+/// A step after which `--quit-after` stops.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Step {
+    /// Right after the greeting.
+    Connect,
+    /// After EHLO.
+    Ehlo,
+    /// After MAIL.
+    Mail,
+    /// After RCPT.
+    Rcpt,
+}
+
+/// Sends the message and prints the transcript.
+pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
+    let (envelope, message) = prepare(args)?;
+    let ehlo = Host::new(&args.ehlo).map_err(|e| anyhow::anyhow!("--ehlo: {e}"))?.into_owned();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    let code = runtime.block_on(session(args, &envelope, &message, &ehlo));
+    Ok(ExitCode::from(code))
+}
+
+/// The envelope and the message bytes from the arguments.
+fn prepare(args: &Args) -> anyhow::Result<(Envelope, Vec<u8>)> {
+    let from: Mailbox = args.from.parse().map_err(|e| anyhow::anyhow!("--from: {e}"))?;
+    let mut recipients = Vec::new();
+    for to in &args.to {
+        let mailbox: Mailbox = to.parse().map_err(|e| anyhow::anyhow!("--to {to:?}: {e}"))?;
+        let path =
+            mailbox.addr_spec().to_envelope().map_err(|e| anyhow::anyhow!("--to {to:?}: {e}"))?;
+        recipients.push((mailbox, path));
+    }
+    let sender = from.addr_spec().to_envelope().map_err(|e| anyhow::anyhow!("--from: {e}"))?;
+
+    let message = if let Some(path) = &args.data_file {
+        std::fs::read(path).with_context(|| format!("reading {}", path.display()))?
+    } else {
+        let text = match (&args.body, &args.body_file) {
+            (Some(text), _) => text.clone(),
+            (None, Some(path)) => std::fs::read_to_string(path)
+                .with_context(|| format!("reading {}", path.display()))?,
+            (None, None) => String::new(),
+        };
+        let mut builder = MessageBuilder::new().from(from).text(text);
+        for (mailbox, _) in &recipients {
+            builder = builder.to(mailbox.clone());
+        }
+        if let Some(subject) = &args.subject {
+            builder = builder.subject(subject.clone());
+        }
+        for field in &args.header {
+            let Some((name, value)) = field.split_once(':') else {
+                bail!("--header {field:?}: expected `Name: value`");
+            };
+            builder = builder.header(name.trim(), value.trim());
+        }
+        builder.build().context("building the message")?
+    };
+
+    let envelope = Envelope {
+        reverse_path: ReversePath::Mailbox(sender),
+        parameters: Default::default(),
+        recipients: recipients
+            .into_iter()
+            .map(|(_, path)| (ForwardPath::Mailbox(path), Default::default()))
+            .collect(),
+    };
+    Ok((envelope, message))
+}
+
+/// Runs the session and returns the exit status.
+async fn session(args: &Args, envelope: &Envelope, message: &[u8], ehlo: &Host<'_>) -> u8 {
+    let mut client = match Client::connect(args.server.as_str(), ClientConfig::default()).await {
+        Ok(client) => client,
+        Err(error) => {
+            eprintln!("smtpkit: error: {error}");
+            return exit_code(&error);
+        }
+    };
+    let result = steps(&mut client, args, envelope, message, ehlo).await;
+    if result.is_ok() {
+        // A failed QUIT after a delivered message changes nothing.
+        let _ = client.quit().await;
+    }
+    print_transcript(&client, args.json);
+    match result {
+        Ok(()) => 0,
+        Err(error) => {
+            eprintln!("smtpkit: error: {error}");
+            exit_code(&error)
+        }
+    }
+}
+
+/// The session's steps, stopping early for `--quit-after`.
+async fn steps<S>(
+    client: &mut Client<S>,
+    args: &Args,
+    envelope: &Envelope,
+    message: &[u8],
+    ehlo: &Host<'_>,
+) -> Result<(), Error>
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+{
+    if args.quit_after == Some(Step::Connect) {
+        return Ok(());
+    }
+    client.ehlo(ehlo).await?;
+    match args.quit_after {
+        Some(Step::Ehlo) => Ok(()),
+        Some(Step::Mail) => {
+            client.mail_from(&envelope.reverse_path, &envelope.parameters).await.map(drop)
+        }
+        Some(Step::Rcpt) => {
+            client.mail_from(&envelope.reverse_path, &envelope.parameters).await?;
+            for (path, parameters) in &envelope.recipients {
+                client.rcpt_to(path, parameters).await?;
+            }
+            Ok(())
+        }
+        Some(Step::Connect) | None => {
+            let report = client.send(envelope, message).await?;
+            for (path, reply) in &report.rejected {
+                eprintln!("smtpkit: {path} rejected: {reply}");
+            }
+            Ok(())
+        }
+    }
+}
+
+/// The exit status for an error.
+fn exit_code(error: &Error) -> u8 {
+    match error.kind() {
+        ErrorKind::Connect(_) | ErrorKind::Timeout { step: "connect" } => 2,
+        ErrorKind::Rejected { step: "greeting" | "EHLO" | "HELO", .. } => 3,
+        ErrorKind::Rejected { step: "MAIL", .. } => 4,
+        ErrorKind::Rejected { step: "RCPT", .. } | ErrorKind::AllRecipientsRejected { .. } => 5,
+        ErrorKind::Rejected { step: "DATA" | "end of data", .. } => 6,
+        ErrorKind::Protocol { .. } => 7,
+        ErrorKind::OutcomeUnknown { .. } => 8,
+        _ => 1,
+    }
+}
+
+/// Prints the transcript with arrows, or as JSON lines.
+fn print_transcript<S>(client: &Client<S>, json: bool)
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+{
+    let transcript = client.transcript();
+    if !json {
+        print!("{}", transcript.render());
+        return;
+    }
+    for (direction, bytes) in transcript.entries() {
+        let direction = match direction {
+            Direction::Sent => "sent",
+            Direction::Received => "received",
+        };
+        for line in String::from_utf8_lossy(bytes).split_inclusive('\n') {
+            let line = line.trim_end_matches(['\r', '\n']);
+            println!("{}", json!({ "direction": direction, "line": line }));
+        }
+    }
+}
