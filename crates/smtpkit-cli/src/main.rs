@@ -8,11 +8,13 @@
 //!
 //! `smtpkit send` builds a message (or takes a raw one), sends it with the
 //! client, and prints the conversation with arrows, as swaks does.
+//! `smtpkit talk` is the telnet session done right.
 #![forbid(unsafe_code)]
 
 mod message;
 mod parse;
 mod send;
+mod talk;
 
 use std::io;
 use std::process::ExitCode;
@@ -34,6 +36,8 @@ enum Task {
     Parse(parse::Args),
     /// Send a message to a server and show the conversation.
     Send(send::Args),
+    /// Talk SMTP to a server by hand: commands checked, replies explained.
+    Talk(talk::Args),
 }
 
 fn main() -> ExitCode {
@@ -41,6 +45,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Task::Parse(args) => parse::run(&args),
         Task::Send(args) => send::run(&args),
+        Task::Talk(args) => talk::run(&args),
     };
     match result {
         Ok(code) => code,

@@ -1,0 +1,225 @@
+//! `smtpkit talk`: the telnet session done right.
+//!
+//! Each line typed (or piped on standard input) is sent with CRLF. Before a
+//! command goes out it is checked with the codec; a typo gets a hint and is
+//! not sent unless the line starts with `!`. After DATA is answered 354, the
+//! lines are the message: each is dot-stuffed, and a line holding only `.`
+//! ends it. Every reply is shown with what its code means. On a terminal,
+//! lines are edited with history.
+
+use std::io::IsTerminal as _;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use smtpkit_codec::{
+    parse_command, parse_reply, Command, CommandOptions, Reply, ReplyOptions, Status,
+};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio::sync::mpsc;
+
+/// How long to wait for the reply to a command before taking the next line.
+const REPLY_WAIT: Duration = Duration::from_secs(30);
+
+/// Arguments of `smtpkit talk`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The server, as HOST:PORT.
+    #[arg(default_value = "127.0.0.1:2525")]
+    server: String,
+}
+
+/// Talks to the server until QUIT, the end of input, or a closed
+/// connection.
+pub fn run(args: &Args) -> anyhow::Result<std::process::ExitCode> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    runtime.block_on(talk(&args.server))?;
+    Ok(std::process::ExitCode::SUCCESS)
+}
+
+/// Where the conversation stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// Lines are commands.
+    Commands,
+    /// Lines are the message, after a 354.
+    Message,
+}
+
+async fn talk(server: &str) -> anyhow::Result<()> {
+    let mut stream =
+        TcpStream::connect(server).await.with_context(|| format!("connecting to {server}"))?;
+    println!("connected to {server}; type SMTP commands, `!` before a line sends it unchecked");
+    let mut lines = input_lines();
+    let mut buffer = Vec::new();
+    let mut mode = Mode::Commands;
+
+    // The greeting comes first.
+    let Some(greeting) = read_reply(&mut stream, &mut buffer).await? else {
+        println!("the server closed the connection");
+        return Ok(());
+    };
+    show(&greeting);
+
+    while let Some(line) = lines.recv().await {
+        if mode == Mode::Message {
+            if line == "." {
+                stream.write_all(b".\r\n").await?;
+                mode = Mode::Commands;
+            } else {
+                // A line starting with a dot gets a second one, so that the
+                // server does not take it for the end (RFC 5321 §4.5.2).
+                let stuffed = if line.starts_with('.') {
+                    format!(".{line}\r\n")
+                } else {
+                    format!("{line}\r\n")
+                };
+                stream.write_all(stuffed.as_bytes()).await?;
+                continue;
+            }
+        } else {
+            let Some(bytes) = checked(&line) else { continue };
+            stream.write_all(&bytes).await?;
+        }
+
+        let reply =
+            match tokio::time::timeout(REPLY_WAIT, read_reply(&mut stream, &mut buffer)).await {
+                Ok(reply) => reply?,
+                Err(_) => {
+                    println!("(no reply within {} seconds)", REPLY_WAIT.as_secs());
+                    continue;
+                }
+            };
+        let Some(reply) = reply else {
+            println!("the server closed the connection");
+            return Ok(());
+        };
+        show(&reply);
+        if reply.code().get() == 354 {
+            mode = Mode::Message;
+        }
+        if reply.code().get() == 221 {
+            return Ok(());
+        }
+    }
+    Ok(())
+}
+
+/// The bytes to send for a command line, or `None` after printing why not.
+fn checked(line: &str) -> Option<Vec<u8>> {
+    if let Some(forced) = line.strip_prefix('!') {
+        if forced.contains('\0') {
+            println!("hint: NUL cannot be sent in a command line");
+            return None;
+        }
+        return Some(format!("{forced}\r\n").into_bytes());
+    }
+    let bytes = format!("{line}\r\n").into_bytes();
+    let parsed =
+        parse_command(&bytes, &CommandOptions::default()).map(|s| s.map(Command::into_owned));
+    match parsed {
+        Ok(Status::Complete { value: Command::Unknown { verb, .. }, .. }) => {
+            println!("hint: {} is not an SMTP command; `!{line}` sends it anyway", verb.as_str());
+            None
+        }
+        Ok(Status::Complete { .. }) => Some(bytes),
+        Ok(Status::Incomplete) => None,
+        Err(error) => {
+            let (code, enhanced) = error.server_reply();
+            println!("hint: {}", error.render(&bytes).replace('\n', "\n      "));
+            println!("      a server would answer {code} {enhanced}; `!{line}` sends it anyway");
+            None
+        }
+    }
+}
+
+/// Reads one whole reply, or `None` when the connection closes first.
+async fn read_reply(
+    stream: &mut TcpStream,
+    buffer: &mut Vec<u8>,
+) -> anyhow::Result<Option<Reply<'static>>> {
+    let mut chunk = [0u8; 4096];
+    loop {
+        let parsed =
+            parse_reply(buffer, &ReplyOptions::default()).map(|s| s.map(Reply::into_owned));
+        match parsed {
+            Ok(Status::Complete { value, consumed }) => {
+                buffer.drain(..consumed);
+                return Ok(Some(value));
+            }
+            Ok(Status::Incomplete) => {}
+            Err(error) => anyhow::bail!("the server sent a malformed reply: {error}"),
+        }
+        let n = stream.read(&mut chunk).await?;
+        if n == 0 {
+            return Ok(None);
+        }
+        buffer.extend_from_slice(&chunk[..n]);
+    }
+}
+
+/// Prints a reply with what its code means.
+fn show(reply: &Reply<'_>) {
+    let bytes = reply.to_bytes();
+    for line in String::from_utf8_lossy(&bytes).lines() {
+        println!("<- {line}");
+    }
+    println!("   ({})", meaning(reply.code().get()));
+}
+
+/// What a reply code means, in a line.
+fn meaning(code: u16) -> &'static str {
+    match code {
+        211 | 214 => "information or help",
+        220 => "the server is ready; greet it with EHLO your.name",
+        221 => "the server closes the connection",
+        235 => "authenticated",
+        250 => "done",
+        251 | 252 => "accepted, though the mailbox could not be verified",
+        334 => "the server waits for authentication data",
+        354 => "send the message, then end it with a line holding only \".\"",
+        421 => "the server is closing the connection; try again later",
+        450..=452 => "not done this time; the same command may work later",
+        500 => "the server did not understand the command, or the line was too long",
+        501 => "the command's arguments are wrong",
+        502 => "the server does not implement this command",
+        503 => "the command is out of order: EHLO, MAIL, RCPT, DATA",
+        504 => "the server does not implement this parameter",
+        530 | 535 | 538 => "authentication is needed or failed",
+        550 | 551 | 553 => "refused: the mailbox is unavailable or not allowed",
+        552 => "refused: the message is too large or storage is exceeded",
+        554 => "the transaction failed",
+        555 => "the MAIL or RCPT parameters are not recognized",
+        c if c < 400 => "positive",
+        c if c < 500 => "a transient failure",
+        _ => "a permanent failure",
+    }
+}
+
+/// Lines from standard input, read on their own thread: with line editing
+/// and history on a terminal, plainly otherwise.
+fn input_lines() -> mpsc::Receiver<String> {
+    let (sender, receiver) = mpsc::channel(64);
+    std::thread::spawn(move || {
+        if std::io::stdin().is_terminal() {
+            let Ok(mut editor) = rustyline::DefaultEditor::new() else { return };
+            while let Ok(line) = editor.readline("") {
+                let _ = editor.add_history_entry(line.as_str());
+                if sender.blocking_send(line).is_err() {
+                    return;
+                }
+            }
+        } else {
+            for line in std::io::stdin().lines() {
+                let Ok(line) = line else { return };
+                if sender.blocking_send(line).is_err() {
+                    return;
+                }
+            }
+        }
+    });
+    receiver
+}

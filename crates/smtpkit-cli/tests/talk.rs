@@ -1,0 +1,38 @@
+//! `smtpkit talk` driven through standard input against a scripted server.
+
+mod common;
+
+use std::io::Write as _;
+use std::process::{Command, Stdio};
+
+use common::server;
+
+#[test]
+fn piped_lines_are_checked_sent_with_crlf_and_dot_stuffed() {
+    let (port, server) = server("250 2.1.5 ok\r\n");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_smtpkit"))
+        .args(["talk", &format!("127.0.0.1:{port}")])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("runs");
+    let input = "EHLO example.net\nMAIL FROM: <hoge@example.net>\nMAIL FROM:<hoge@example.net>\n\
+                 RCPT TO:<fuga@example.net>\nDATA\n.leading dot\nHello\n.\nFROB\nQUIT\n";
+    child.stdin.take().expect("piped").write_all(input.as_bytes()).expect("written");
+    let output = child.wait_with_output().expect("ends");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+
+    assert!(output.status.success());
+    assert!(stdout.contains("<- 220 mx.example ready\n   (the server is ready"), "{stdout}");
+    assert!(stdout.contains("hint: 1:11: expected \"<\""), "{stdout}");
+    assert!(stdout.contains("a server would answer 501 5.1.7"), "{stdout}");
+    assert!(stdout.contains("(send the message, then end it"), "{stdout}");
+    assert!(stdout.contains("hint: FROB is not an SMTP command"), "{stdout}");
+
+    let seen = server.join().expect("the server ends");
+    assert_eq!(
+        seen,
+        "EHLO example.net\r\nMAIL FROM:<hoge@example.net>\r\nRCPT TO:<fuga@example.net>\r\n\
+         DATA\r\n..leading dot\r\nHello\r\n.\r\nQUIT\r\n"
+    );
+}
