@@ -4,8 +4,9 @@
 use std::time::Duration;
 
 use smtpkit_codec::{
-    encode_data, parse_reply, Capabilities, Capability, Command, ForwardPath, Host, MailParameter,
-    MailParameters, RcptParameters, Reply, ReplyOptions, ReversePath, Status,
+    bdat_chunks, encode_data, parse_reply, Capabilities, Capability, Command, DataEncoder,
+    ForwardPath, Host, MailParameter, MailParameters, RcptParameters, Reply, ReplyOptions,
+    ReversePath, Status, BDAT_CHUNK_SIZE,
 };
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpStream, ToSocketAddrs};
@@ -224,6 +225,74 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Client<S> {
         self.message(message).await
     }
 
+    /// Sends DATA, then the message read from `reader` as it comes,
+    /// dot-stuffed with CRLF line endings, and returns the reply to its end.
+    /// The whole message is never held in memory.
+    ///
+    /// # Errors
+    ///
+    /// As [`data`](Self::data); an error reading `reader` is
+    /// [`ErrorKind::Io`], and the connection is then of no further use,
+    /// since the message cannot be ended cleanly.
+    pub async fn data_from_reader<R>(&mut self, mut reader: R) -> Result<Reply<'static>, Error>
+    where
+        R: AsyncRead + Unpin,
+    {
+        self.write(&Command::Data.to_bytes(), "DATA").await?;
+        let timeout = self.config.data_init_timeout;
+        let reply = self.read_reply("DATA", timeout).await?;
+        expect_code(reply, 354, "DATA")?;
+
+        let mut encoder = DataEncoder::new();
+        let mut chunk = vec![0u8; 64 * 1024];
+        let mut wire = Vec::with_capacity(chunk.len() + chunk.len() / 16);
+        loop {
+            let n = reader.read(&mut chunk).await.map_err(ErrorKind::Io)?;
+            wire.clear();
+            if n == 0 {
+                encoder.finish(&mut wire);
+                self.write_block(&wire).await?;
+                break;
+            }
+            encoder.encode(&chunk[..n], &mut wire);
+            self.write_block(&wire).await?;
+        }
+        self.end_of_data().await
+    }
+
+    /// Sends the message in BDAT chunks (RFC 3030), which needs no
+    /// dot-stuffing and carries any octets, and returns the reply to the
+    /// last chunk.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::Unsupported`] when the server does not offer CHUNKING;
+    /// [`ErrorKind::Rejected`] when a chunk is refused;
+    /// [`ErrorKind::OutcomeUnknown`] when the connection fails after the
+    /// last chunk was sent.
+    pub async fn bdat(&mut self, message: &[u8]) -> Result<Reply<'static>, Error> {
+        if !self.capabilities.as_ref().is_some_and(Capabilities::supports_chunking) {
+            return Err(ErrorKind::Unsupported { extension: "CHUNKING" }.into());
+        }
+        let mut last_reply = None;
+        for (command, chunk) in bdat_chunks(message, BDAT_CHUNK_SIZE) {
+            let last = matches!(command, Command::Bdat { last: true, .. });
+            let mut bytes = command.to_bytes();
+            bytes.extend_from_slice(chunk);
+            self.write(&bytes, "BDAT").await?;
+            let timeout = self.config.data_end_timeout;
+            let reply = match self.read_reply("BDAT", timeout).await {
+                Ok(reply) => reply,
+                Err(error) if last && !matches!(error.kind(), ErrorKind::Protocol { .. }) => {
+                    return Err(unknown(error));
+                }
+                Err(error) => return Err(error),
+            };
+            last_reply = Some(positive(reply, "BDAT")?);
+        }
+        last_reply.ok_or_else(|| ErrorKind::Unsupported { extension: "CHUNKING" }.into())
+    }
+
     /// Aborts the current transaction.
     ///
     /// # Errors
@@ -408,22 +477,31 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Client<S> {
     /// Writes the message and its end, then reads the final reply.
     async fn message(&mut self, message: &[u8]) -> Result<Reply<'static>, Error> {
         let wire = encode_data(message);
-        let block = self.config.data_block_timeout;
         for chunk in wire.chunks(64 * 1024) {
-            // A reply before the end of data breaks the protocol; look for
-            // one between blocks without waiting.
-            if self.early_reply().await? {
-                return Err(
-                    ErrorKind::Protocol { detail: ProtocolViolation::ReplyDuringData }.into()
-                );
-            }
-            match tokio::time::timeout(block, self.stream.write_all(chunk)).await {
-                Ok(Ok(())) => {}
-                Ok(Err(error)) => return Err(ErrorKind::Io(error).into()),
-                Err(_) => return Err(ErrorKind::Timeout { step: "message" }.into()),
-            }
+            self.write_block(chunk).await?;
         }
-        self.transcript.push(Direction::Sent, &wire);
+        self.end_of_data().await
+    }
+
+    /// Writes one block of the message, after checking that no reply has
+    /// come early: a reply before the end of data breaks the protocol.
+    async fn write_block(&mut self, block: &[u8]) -> Result<(), Error> {
+        if self.early_reply().await? {
+            return Err(ErrorKind::Protocol { detail: ProtocolViolation::ReplyDuringData }.into());
+        }
+        let timeout = self.config.data_block_timeout;
+        match tokio::time::timeout(timeout, self.stream.write_all(block)).await {
+            Ok(Ok(())) => {}
+            Ok(Err(error)) => return Err(ErrorKind::Io(error).into()),
+            Err(_) => return Err(ErrorKind::Timeout { step: "message" }.into()),
+        }
+        self.transcript.push(Direction::Sent, block);
+        Ok(())
+    }
+
+    /// Flushes the end of the message and reads the reply to it. From here
+    /// on, a failure leaves the outcome unknown.
+    async fn end_of_data(&mut self) -> Result<Reply<'static>, Error> {
         if let Err(error) = self.stream.flush().await {
             return Err(unknown(ErrorKind::Io(error).into()));
         }

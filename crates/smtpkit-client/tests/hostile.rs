@@ -275,3 +275,57 @@ async fn a_connection_lost_after_the_final_dot_is_outcome_unknown() {
     let error = client.send(&envelope(&["b@example.net"]), b"hi\r\n").await.expect_err("lost");
     assert!(error.is_outcome_unknown(), "{error:?}");
 }
+
+#[tokio::test]
+async fn a_message_streams_from_a_reader() {
+    let (addr, server) = server(b"220 mx\r\n", accepting).await;
+    let mut client = Client::connect(&addr, config()).await.expect("connects");
+    client.ehlo(&host()).await.expect("greets");
+    client.mail_from(&ReversePath::Null, &Default::default()).await.expect("MAIL");
+    let to = ForwardPath::Mailbox("bob@example.net".parse().expect("valid"));
+    client.rcpt_to(&to, &Default::default()).await.expect("RCPT");
+    // Bare LF line endings and a leading dot, without a final line ending.
+    let body: &[u8] = b"line one\n.dot\nlast";
+    client.data_from_reader(body).await.expect("accepted");
+    client.quit().await.expect("221");
+    let seen = String::from_utf8(server.await.expect("ends")).expect("ASCII");
+    assert!(seen.ends_with("DATA\r\nline one\r\n..dot\r\nlast\r\n.\r\nQUIT\r\n"), "{seen}");
+}
+
+#[tokio::test]
+async fn bdat_needs_chunking_and_sends_exact_octets() {
+    let (addr, _server) = server(b"220 mx\r\n", accepting).await;
+    let mut client = Client::connect(&addr, config()).await.expect("connects");
+    client.ehlo(&host()).await.expect("greets");
+    let error = client.bdat(b"x").await.expect_err("no CHUNKING offered");
+    assert!(matches!(error.kind(), ErrorKind::Unsupported { extension: "CHUNKING" }));
+
+    // A server that offers CHUNKING and reads each chunk by its size.
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("port");
+    let addr = listener.local_addr().expect("bound");
+    let chunked = tokio::spawn(async move {
+        let (mut stream, _) = listener.accept().await.expect("connects");
+        stream.write_all(b"220 mx\r\n").await.expect("greeting");
+        let mut seen = Vec::new();
+        let mut chunk = [0u8; 1024];
+        while !String::from_utf8_lossy(&seen).contains("EHLO") {
+            let n = stream.read(&mut chunk).await.expect("reads");
+            seen.extend_from_slice(&chunk[..n]);
+        }
+        stream.write_all(b"250-mx\r\n250 CHUNKING\r\n").await.expect("ehlo reply");
+        seen.clear();
+        let expected = b"BDAT 13 LAST\r\n\r\n.\r\nQUIT\0\xff\r\n";
+        while seen.len() < expected.len() {
+            let n = stream.read(&mut chunk).await.expect("reads");
+            seen.extend_from_slice(&chunk[..n]);
+        }
+        stream.write_all(b"250 2.6.0 got it\r\n").await.expect("reply");
+        seen
+    });
+    let stream = TcpStream::connect(addr).await.expect("connects");
+    let mut client = Client::from_stream(stream, config()).await.expect("greeting");
+    client.ehlo(&host()).await.expect("greets");
+    let reply = client.bdat(b"\r\n.\r\nQUIT\0\xff\r\n").await.expect("accepted");
+    assert_eq!(reply.code().get(), 250);
+    assert_eq!(chunked.await.expect("ends"), b"BDAT 13 LAST\r\n\r\n.\r\nQUIT\0\xff\r\n");
+}
