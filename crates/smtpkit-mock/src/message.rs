@@ -136,6 +136,10 @@ impl HelloVerb {
 
 /// A deviation from the protocol that the session let through in a
 /// message, so that a test can assert on it.
+// TODO: the tolerances of `CommandOptions` (a space after `FROM:`, a bare
+// LF ending a command line, ...) are not recorded here, because the
+// codec's parser does not say which tolerance a command needed; a test
+// cannot yet tell a sloppy client from a correct one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Violation {

@@ -52,6 +52,9 @@ impl Transcript {
     /// Appends bytes sent in `direction`, joining them to the last entry
     /// when that one went the same way.
     pub fn record(&mut self, direction: Direction, bytes: &[u8]) {
+        // TODO: only the head of a session is kept, so in a long session
+        // the transcripts of later messages end before those messages;
+        // keeping the head and the most recent tail would show both.
         let room = TRANSCRIPT_LIMIT - self.len;
         let (kept, left) = bytes.split_at(bytes.len().min(room));
         self.omitted += left.len() as u64;

@@ -82,7 +82,9 @@ impl Session {
     }
 
     /// BDAT: reads the chunk that follows, whether or not it can be
-    /// accepted, so that its octets never run as commands.
+    /// accepted, so that its octets never run as commands. A client that
+    /// announces more octets than it sends waits in the chunk until the
+    /// I/O layer's deadline ends the session.
     pub(super) fn bdat(&mut self, command: &Command<'_>) {
         let Some(chunk) = BdatChunk::new(command) else { return };
         let extensions = &self.config.extensions;
@@ -231,6 +233,9 @@ impl Session {
             sequence: self.messages + 1,
         };
 
+        // TODO: in LMTP the policy decides once for every recipient, though
+        // RFC 2033 §4.2 allows a different reply per recipient (one mailbox
+        // full, another fine); `Phase::EndOfData` cannot express that yet.
         let reply = match self.policy.decide(Phase::EndOfData { message: &message }) {
             Decision::Continue => Reply::message_accepted(),
             Decision::Reply(reply) => reply,

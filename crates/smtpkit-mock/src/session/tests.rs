@@ -154,6 +154,40 @@ fn syntax_errors_get_their_codec_reply_and_the_session_goes_on() {
 }
 
 #[test]
+fn commands_outside_a_transaction_get_their_fixed_replies() {
+    let table: &[(&str, u16, &str)] = &[
+        ("NOOP\r\n", 250, "2.0.0"),
+        ("NOOP anything\r\n", 250, "2.0.0"),
+        ("RSET\r\n", 250, "2.0.0"),
+        ("VRFY postmaster\r\n", 252, "2.0.0"),
+        ("EXPN staff\r\n", 502, "5.5.1"),
+        ("HELP\r\n", 214, "2.0.0"),
+        ("HELP MAIL\r\n", 214, "2.0.0"),
+        ("AUTH PLAIN\r\n", 502, "5.5.1"),
+        ("QUIT\r\n", 221, "2.0.0"),
+    ];
+    for &(line, code, enhanced) in table {
+        let outcome = converse(line.as_bytes());
+        assert_eq!(outcome.replies[1..], [(code, enhanced.to_owned())], "{line:?}");
+    }
+}
+
+#[test]
+fn policy_answers_any_command_in_place_of_the_session() {
+    let policy = |phase: Phase<'_>| match phase {
+        Phase::Command { command: Command::Noop(_) } => Decision::Reply(Reply::mailbox_busy()),
+        Phase::Command { command: Command::Vrfy(_) } => Decision::Drop { with_421: false },
+        _ => Decision::Continue,
+    };
+    let mut session =
+        Session::with_policy(SessionConfig::default(), PEER, Box::new(policy)).expect("valid");
+    session.receive(b"NOOP\r\nVRFY x\r\nNOOP\r\n");
+    let outcome = outcome(&mut session);
+    assert_eq!(codes(&outcome), [220, 450]);
+    assert_eq!(outcome.closed, [CloseReason::Policy]);
+}
+
+#[test]
 fn parameters_of_extensions_not_offered_get_555() {
     let helo = "HELO c\r\nMAIL FROM:<a@example.org> SIZE=10\r\n";
     assert_eq!(codes(&converse(helo.as_bytes())), [220, 250, 555]);
