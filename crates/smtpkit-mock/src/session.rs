@@ -1,0 +1,505 @@
+//! The mock server's protocol logic as a pure state machine: bytes in,
+//! replies and events out (RFC 5321 §3, §4; RFC 2033 LMTP; RFC 2920
+//! PIPELINING; RFC 3030 CHUNKING).
+//!
+//! A [`Session`] does no I/O and reads no clock. The I/O layer feeds it
+//! what it reads with [`Session::receive`], writes what
+//! [`Session::take_output`] returns, hands the [`Event`]s to the store,
+//! closes the connection once [`Session::is_closed`], and runs the
+//! deadlines, telling the session with [`Session::deadline_expired`].
+
+mod content;
+mod replies;
+mod transaction;
+
+use std::fmt;
+
+use smtpkit_codec::{
+    parse_command, Capabilities, Capability, Command, Host, ParseError, Reply, ReplyClass,
+    ReplyCode, Status,
+};
+
+use crate::config::{ConfigError, SessionConfig};
+use crate::message::{Hello, HelloVerb, ReceivedMessage, SessionFacts};
+use crate::policy::{AcceptAll, Decision, Phase, Policy};
+use crate::transcript::{Direction, Transcript};
+
+use self::content::Input;
+use self::transaction::Transaction;
+
+/// Something the I/O layer or the store has to act on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Event {
+    /// A message was accepted: it is whole, every check passed, and the
+    /// reply that says so is the next one in the output.
+    MessageReceived(Box<ReceivedMessage>),
+    /// The session is over: its last reply is in the output, and the I/O
+    /// layer closes the connection once that is written.
+    Closed {
+        /// Why the session ended.
+        reason: CloseReason,
+    },
+}
+
+/// Why a session ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum CloseReason {
+    /// The client sent QUIT and got 221.
+    Quit,
+    /// The client made more errors than
+    /// [`SessionConfig::max_errors`] and got 421 4.7.0.
+    TooManyErrors,
+    /// The [`Policy`] dropped the connection.
+    Policy,
+    /// The client let a deadline pass and got 421 4.4.2.
+    Timeout,
+}
+
+/// One SMTP or LMTP session, from the greeting to the close, as a state
+/// machine.
+///
+/// ## Driving it
+///
+/// Create it when a client connects; the greeting is then waiting in the
+/// output. After each read, pass the bytes to [`receive`](Self::receive),
+/// which takes all of them, then write [`take_output`](Self::take_output)
+/// and flush. Flushing after every read is the whole of the PIPELINING
+/// rule (RFC 2920 §3.2): the replies to a batch go out together once the
+/// batch has been read, and a client that waits for a reply before its
+/// next command gets it at once, since its command was the whole read.
+/// Then drain [`events`](Self::events), and close the connection once
+/// [`is_closed`](Self::is_closed) says so; input after the close is
+/// ignored.
+///
+/// ## Deadlines
+///
+/// RFC 5321 §4.5.3.2 gives a client minutes per command, not per read.
+/// The I/O layer starts a deadline whenever
+/// [`is_idle_between_commands`](Self::is_idle_between_commands) turns true
+/// (or a longer one while [`is_reading_message`](Self::is_reading_message)),
+/// and calls [`deadline_expired`](Self::deadline_expired) when it passes.
+///
+/// ## What is emitted
+///
+/// A message is emitted only after the real end of its data and every
+/// check, right before its 250 reply is queued: the count of 250 replies
+/// to ends of data equals the count of [`Event::MessageReceived`] (in
+/// LMTP, one 250 per accepted recipient of each message). A session
+/// dropped in the middle of a message has emitted nothing of it.
+///
+/// ## Memory
+///
+/// The session holds at most one command line of
+/// `command_options.line_limit` octets, one message body of
+/// `max_message_size` octets, the transcript's [`TRANSCRIPT_LIMIT`], and
+/// the output and events not yet taken.
+///
+/// [`TRANSCRIPT_LIMIT`]: crate::TRANSCRIPT_LIMIT
+///
+/// ```
+/// use smtpkit_mock::{Event, Session, SessionConfig};
+///
+/// let mut session = Session::new(SessionConfig::default(), "192.0.2.1:4321")?;
+/// assert_eq!(session.take_output(), b"220 localhost ESMTP service ready\r\n");
+///
+/// session.receive(b"HELO client.example.org\r\nMAIL FROM:<a@example.org>\r\n");
+/// session.receive(b"RCPT TO:<b@example.org>\r\nDATA\r\n");
+/// session.receive(b"Hi\r\n.\r\nQUIT\r\n");
+/// let output = String::from_utf8(session.take_output()).expect("ASCII");
+/// let codes: Vec<&str> = output.lines().map(|line| &line[..3]).collect();
+/// assert_eq!(codes, ["250", "250", "250", "354", "250", "221"]);
+/// let events: Vec<Event> = session.events().collect();
+/// assert!(matches!(&events[0], Event::MessageReceived(message) if message.content == b"Hi\r\n"));
+/// assert!(session.is_closed());
+///
+/// // A command out of order is refused, and the session goes on.
+/// let mut session = Session::new(SessionConfig::default(), "192.0.2.1:4321")?;
+/// session.receive(b"DATA\r\nNOOP\r\n");
+/// assert!(session.take_output().ends_with(b"503 5.5.1 bad sequence of commands\r\n250 2.0.0 ok\r\n"));
+///
+/// // A configuration with an unusable hostname makes no session.
+/// let config = SessionConfig { hostname: "two words".into(), ..SessionConfig::default() };
+/// assert!(Session::new(config, "peer").is_err());
+/// # Ok::<(), smtpkit_mock::ConfigError>(())
+/// ```
+pub struct Session {
+    /// The configuration given at creation.
+    config: SessionConfig,
+    /// Who decides on scripted replies.
+    policy: Box<dyn Policy>,
+    /// The peer and the greeting it sent.
+    facts: SessionFacts,
+    /// The reply to EHLO and LHLO, built once from the configuration.
+    ehlo_reply: Reply<'static>,
+    /// The reply to HELO.
+    helo_reply: Reply<'static>,
+    /// The greeting was not 220: only QUIT is answered other than with 503
+    /// (RFC 5321 §3.1).
+    refused: bool,
+    /// What the next input bytes are.
+    input: Input,
+    /// The command line read so far, at most the line limit.
+    line: Vec<u8>,
+    /// The mail transaction in progress, after a good MAIL FROM.
+    transaction: Option<Transaction>,
+    /// Reply bytes not yet taken.
+    outbox: Vec<u8>,
+    /// Events not yet taken.
+    events: Vec<Event>,
+    /// Everything sent both ways, up to its limit.
+    transcript: Transcript,
+    /// Client errors so far.
+    errors: usize,
+    /// Messages emitted so far.
+    messages: u64,
+}
+
+impl Session {
+    /// Starts a session with a client described by `peer` (usually its
+    /// socket address), with the policy that accepts everything.
+    ///
+    /// # Errors
+    ///
+    /// [`ConfigError`] when `config.hostname` cannot be written in a
+    /// greeting: empty, or with a space or control character.
+    pub fn new(config: SessionConfig, peer: impl Into<String>) -> Result<Self, ConfigError> {
+        Self::with_policy(config, peer, Box::new(AcceptAll))
+    }
+
+    /// Starts a session whose scripted replies come from `policy`, which
+    /// is asked about the connection first.
+    ///
+    /// # Errors
+    ///
+    /// As [`Session::new`].
+    pub fn with_policy(
+        config: SessionConfig,
+        peer: impl Into<String>,
+        policy: Box<dyn Policy>,
+    ) -> Result<Self, ConfigError> {
+        let ehlo_reply = capabilities(&config)?.to_reply();
+        let helo_reply = Reply::single(ReplyCode::OK, None, config.hostname.clone())
+            .map_err(|source| ConfigError { field: "hostname", source })?;
+        let greeting = greeting(&config)?;
+
+        let mut session = Self {
+            config,
+            policy,
+            facts: SessionFacts { peer: peer.into(), hello: None },
+            ehlo_reply,
+            helo_reply,
+            refused: false,
+            input: Input::Command,
+            line: Vec::new(),
+            transaction: None,
+            outbox: Vec::new(),
+            events: Vec::new(),
+            transcript: Transcript::new(),
+            errors: 0,
+            messages: 0,
+        };
+
+        let peer = session.facts.peer.clone();
+        match session.policy.decide(Phase::Connect { peer: &peer }) {
+            Decision::Continue => session.send(&greeting),
+            Decision::Reply(reply) => {
+                session.refused = reply.code().get() != 220;
+                session.send(&reply);
+            }
+            Decision::Drop { with_421 } => session.drop_connection(with_421),
+        }
+        Ok(session)
+    }
+
+    /// Takes every byte of `input`, acting on each complete command and
+    /// on the message data, and queues the replies and events.
+    ///
+    /// Input may be split anywhere: the output and the events are the
+    /// same whichever way the same bytes arrive. After the session closed,
+    /// input is ignored.
+    pub fn receive(&mut self, input: &[u8]) {
+        let mut rest = input;
+        while !rest.is_empty() {
+            let taken = match self.input {
+                Input::Command => self.read_command(rest),
+                Input::SkipLine => self.skip_line(rest),
+                Input::Data { .. } => self.read_data(rest),
+                Input::Bdat { .. } => self.read_chunk(rest),
+                Input::Closed => return,
+            };
+            rest = &rest[taken..];
+        }
+    }
+
+    /// Takes the reply bytes queued so far, to be written and flushed.
+    pub fn take_output(&mut self) -> Vec<u8> {
+        std::mem::take(&mut self.outbox)
+    }
+
+    /// Takes the events queued so far, oldest first.
+    pub fn events(&mut self) -> std::vec::Drain<'_, Event> {
+        self.events.drain(..)
+    }
+
+    /// True once the session is over: the I/O layer writes the output that
+    /// is left and closes the connection.
+    pub fn is_closed(&self) -> bool {
+        matches!(self.input, Input::Closed)
+    }
+
+    /// True when the session waits for the first byte of a command: the
+    /// moment to start the deadline for the next command.
+    pub fn is_idle_between_commands(&self) -> bool {
+        matches!(self.input, Input::Command) && self.line.is_empty()
+    }
+
+    /// True while the content of a message arrives, after DATA or BDAT.
+    pub fn is_reading_message(&self) -> bool {
+        matches!(self.input, Input::Data { .. } | Input::Bdat { .. })
+    }
+
+    /// Tells the session that the client let its deadline pass: it answers
+    /// 421 4.4.2 and closes. Nothing happens when it is closed already.
+    pub fn deadline_expired(&mut self) {
+        if !self.is_closed() {
+            self.send(&replies::timeout());
+            self.close(CloseReason::Timeout);
+        }
+    }
+
+    /// The peer and the greeting it sent.
+    pub fn facts(&self) -> &SessionFacts {
+        &self.facts
+    }
+
+    /// The session so far, both directions, up to its limit.
+    pub fn transcript(&self) -> &Transcript {
+        &self.transcript
+    }
+
+    /// How many messages were emitted.
+    pub fn messages_received(&self) -> u64 {
+        self.messages
+    }
+
+    /// The configuration the session runs with.
+    pub fn config(&self) -> &SessionConfig {
+        &self.config
+    }
+
+    /// Takes bytes of a command line up to its LF or its limit, and acts
+    /// on the line once it is complete or too long.
+    fn read_command(&mut self, input: &[u8]) -> usize {
+        let limit = self.config.command_options.line_limit.max(1);
+        let room = limit.saturating_sub(self.line.len());
+        let until_lf = smtpkit_codec::line::skip_line(input).unwrap_or(input.len());
+        let taken = until_lf.min(room);
+        self.transcript.record(Direction::Client, &input[..taken]);
+        self.line.extend_from_slice(&input[..taken]);
+
+        // A line is parsed only once it has its LF or has reached the
+        // limit, so that how the bytes were split cannot change when an
+        // error is found.
+        let complete = self.line.last() == Some(&b'\n');
+        if complete || self.line.len() >= limit {
+            let line = std::mem::take(&mut self.line);
+            self.command_line(&line, complete);
+            self.line = line;
+            self.line.clear();
+        }
+        taken
+    }
+
+    /// Drops the rest of a line that was refused before its end.
+    fn skip_line(&mut self, input: &[u8]) -> usize {
+        let taken = match smtpkit_codec::line::skip_line(input) {
+            Some(end) => {
+                self.input = Input::Command;
+                end
+            }
+            None => input.len(),
+        };
+        self.transcript.record(Direction::Client, &input[..taken]);
+        taken
+    }
+
+    /// Parses one command line and acts on it. `complete` says whether the
+    /// line has its LF; a line cut at the limit without one is too long,
+    /// and its rest is skipped.
+    fn command_line(&mut self, line: &[u8], complete: bool) {
+        let parsed = parse_command(line, &self.config.command_options);
+        if !complete && !self.is_closed() {
+            self.input = Input::SkipLine;
+        }
+        match parsed {
+            Ok(Status::Complete { value, .. }) => self.command(value.into_owned()),
+
+            // Only a line without its LF can be incomplete, and it is at
+            // the limit: an AUTH line, which may be longer, is too long
+            // for this server all the same.
+            Ok(Status::Incomplete) => self.client_error(&Reply::line_too_long()),
+            Err(error) => self.parse_error(&error),
+        }
+    }
+
+    /// Answers a command that did not parse.
+    fn parse_error(&mut self, error: &ParseError) {
+        self.client_error(&Reply::from_parse_error(error));
+    }
+
+    /// Acts on one parsed command.
+    fn command(&mut self, command: Command<'static>) {
+        match self.policy.decide(Phase::Command { command: &command }) {
+            Decision::Continue => {}
+            Decision::Reply(reply) => return self.send(&reply),
+            Decision::Drop { with_421 } => return self.drop_connection(with_421),
+        }
+        if self.refused && command != Command::Quit {
+            return self.client_error(&Reply::bad_sequence());
+        }
+
+        match command {
+            Command::Helo(name) => self.hello(HelloVerb::Helo, name),
+            Command::Ehlo(name) => self.hello(HelloVerb::Ehlo, name),
+            Command::Lhlo(name) => self.hello(HelloVerb::Lhlo, name),
+            Command::Mail { reverse_path, parameters } => self.mail(reverse_path, parameters),
+            Command::Rcpt { forward_path, parameters } => self.rcpt(forward_path, parameters),
+            Command::Data => self.data(),
+            Command::Bdat { .. } => self.bdat(&command),
+            Command::Rset => {
+                self.transaction = None;
+                self.send(&replies::ok());
+            }
+            Command::Noop(_) => self.send(&replies::ok()),
+            Command::Vrfy(_) => self.send(&Reply::cannot_verify()),
+            Command::Help(_) => self.send(&replies::help(self.config.lmtp)),
+            Command::Quit => {
+                self.send(&Reply::closing());
+                self.close(CloseReason::Quit);
+            }
+
+            // EXPN would disclose mailing lists, which a mock server has
+            // none of; STARTTLS, AUTH and ETRN are not offered.
+            Command::Expn(_) | Command::StartTls | Command::Auth { .. } | Command::Etrn(_) => {
+                self.send(&Reply::not_implemented());
+            }
+            Command::Unknown { .. } => self.client_error(&Reply::command_unrecognized()),
+        }
+    }
+
+    /// HELO, EHLO or LHLO: the greeting, which also ends any transaction
+    /// (RFC 5321 §4.1.4).
+    fn hello(&mut self, verb: HelloVerb, name: Host<'static>) {
+        if (verb == HelloVerb::Lhlo) != self.config.lmtp {
+            return self.client_error(&Reply::command_unrecognized());
+        }
+        let reply = match self.policy.decide(Phase::Hello { verb, name: &name }) {
+            Decision::Continue if verb == HelloVerb::Helo => self.helo_reply.clone(),
+            Decision::Continue => self.ehlo_reply.clone(),
+            Decision::Reply(reply) if reply.class() != ReplyClass::PositiveCompletion => {
+                return self.send(&reply);
+            }
+            Decision::Reply(reply) => reply,
+            Decision::Drop { with_421 } => return self.drop_connection(with_421),
+        };
+        self.transaction = None;
+        self.facts.hello = Some(Hello { verb, name });
+        self.send(&reply);
+    }
+
+    /// Queues a reply and records it in the transcript.
+    fn send(&mut self, reply: &Reply<'_>) {
+        let start = self.outbox.len();
+        let enhanced = self.config.extensions.enhanced_status_codes;
+        replies::write_reply(reply, enhanced, &mut self.outbox);
+        self.transcript.record(Direction::Server, &self.outbox[start..]);
+    }
+
+    /// Answers a client error, or closes the session with 421 4.7.0 when
+    /// it is one error too many.
+    fn client_error(&mut self, reply: &Reply<'_>) {
+        self.errors += 1;
+        if self.errors > self.config.max_errors {
+            self.send(&replies::too_many_errors());
+            self.close(CloseReason::TooManyErrors);
+        } else {
+            self.send(reply);
+        }
+    }
+
+    /// Closes on the policy's word, with 421 4.3.2 first if it asks.
+    fn drop_connection(&mut self, with_421: bool) {
+        if with_421 {
+            self.send(&Reply::service_not_available());
+        }
+        self.close(CloseReason::Policy);
+    }
+
+    /// Ends the session: no more input is read.
+    fn close(&mut self, reason: CloseReason) {
+        self.input = Input::Closed;
+        self.transaction = None;
+        self.events.push(Event::Closed { reason });
+    }
+
+    /// True when the client greeted with EHLO or LHLO, so that the
+    /// extensions were offered to it.
+    fn is_extended(&self) -> bool {
+        self.facts.hello.as_ref().is_some_and(|hello| hello.verb.is_extended())
+    }
+}
+
+impl fmt::Debug for Session {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Session")
+            .field("facts", &self.facts)
+            .field("input", &self.input)
+            .field("transaction", &self.transaction)
+            .field("errors", &self.errors)
+            .field("messages", &self.messages)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The 220 greeting, ESMTP or LMTP.
+fn greeting(config: &SessionConfig) -> Result<Reply<'static>, ConfigError> {
+    let reply = if config.lmtp {
+        Reply::service_ready(&config.hostname).and_then(|_| {
+            let text = format!("{} LMTP service ready", config.hostname);
+            Reply::single(ReplyCode::SERVICE_READY, None, text)
+        })
+    } else {
+        Reply::service_ready(&config.hostname)
+    };
+    reply.map_err(|source| ConfigError { field: "hostname", source })
+}
+
+/// The capabilities the reply to EHLO or LHLO lists.
+fn capabilities(config: &SessionConfig) -> Result<Capabilities<'static>, ConfigError> {
+    let error = |source| ConfigError { field: "hostname", source };
+    let mut capabilities = Capabilities::new(config.hostname.clone()).map_err(error)?;
+    let extensions = config.extensions;
+    let offered = [
+        (extensions.pipelining, Capability::Pipelining),
+        (extensions.size, Capability::Size(Some(config.max_message_size))),
+        (extensions.eight_bit_mime, Capability::EightBitMime),
+        (extensions.smtputf8, Capability::SmtpUtf8),
+        (extensions.enhanced_status_codes, Capability::EnhancedStatusCodes),
+        (extensions.chunking, Capability::Chunking),
+        (extensions.chunking && extensions.binarymime, Capability::BinaryMime),
+        (extensions.dsn, Capability::Dsn),
+    ];
+    for (on, capability) in offered {
+        if on {
+            capabilities
+                .push(capability)
+                .map_err(|source| ConfigError { field: "extensions", source })?;
+        }
+    }
+    Ok(capabilities)
+}
+
+#[cfg(test)]
+mod tests;
