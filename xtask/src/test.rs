@@ -24,14 +24,15 @@ struct Tool {
     install: &'static [&'static str],
 }
 
-/// The third-party programs the tests need: Python's smtplib (a real
-/// client, part of python3) and aiosmtpd (a real server, from PyPI).
+/// The third-party programs the tests need: Python's smtplib and curl
+/// (real clients) and aiosmtpd (a real server, from PyPI).
 const REQUIRED_TOOLS: &[Tool] = &[
     Tool {
         program: "python3",
         probe: &["--version"],
         install: &["apt-get", "install", "-y", "python3"],
     },
+    Tool { program: "curl", probe: &["--version"], install: &["apt-get", "install", "-y", "curl"] },
     Tool {
         program: "python3",
         probe: &["-c", "import aiosmtpd"],

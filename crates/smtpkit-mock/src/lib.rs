@@ -38,7 +38,9 @@
 mod config;
 mod message;
 mod policy;
+mod server;
 mod session;
+mod store;
 mod transcript;
 
 pub use config::{
@@ -49,7 +51,12 @@ pub use message::{
     Envelope, Hello, HelloVerb, ReceivedMessage, Recipient, SessionFacts, Transfer, Violation,
 };
 pub use policy::{AcceptAll, Decision, Phase, Policy};
+pub use server::{
+    IoObserver, MessageObserver, MockServer, MockServerBuilder, PolicyFactory,
+    DEFAULT_COMMAND_DEADLINE, DEFAULT_CONNECTION_LIMIT,
+};
 pub use session::{CloseReason, Event, Session};
+pub use store::{summary, Store, Stored, StoredMessage, WaitError, DEFAULT_STORE_CAPACITY};
 pub use transcript::{Direction, Transcript, TRANSCRIPT_LIMIT};
 
 pub use smtpkit_codec as codec;

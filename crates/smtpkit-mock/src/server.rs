@@ -1,0 +1,441 @@
+//! The tokio layer: a listener that accepts connections within a limit,
+//! and a task per connection that moves bytes between the socket and a
+//! [`Session`], applies the command deadline, and hands accepted messages
+//! to the [`Store`].
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use smtpkit_codec::{EnhancedStatusCode, Reply, ReplyCode};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{watch, Semaphore};
+use tokio::task::JoinHandle;
+use tracing::{debug, info, warn};
+
+use crate::config::SessionConfig;
+use crate::policy::{AcceptAll, Decision, Phase, Policy};
+use crate::session::{Event, Session};
+use crate::store::{Store, Stored, StoredMessage, WaitError, DEFAULT_STORE_CAPACITY};
+use crate::transcript::Direction;
+
+/// How many sessions may be open at once by default.
+pub const DEFAULT_CONNECTION_LIMIT: usize = 100;
+
+/// How long a command may take by default, from its first byte to its
+/// reply (RFC 5321 §4.5.3.2 gives servers five minutes).
+pub const DEFAULT_COMMAND_DEADLINE: Duration = Duration::from_secs(300);
+
+/// Makes the policy of each new session.
+pub type PolicyFactory = Arc<dyn Fn() -> Box<dyn Policy> + Send + Sync>;
+
+/// Sees the bytes of every session: its number, which way they went, and
+/// the bytes.
+pub type IoObserver = Arc<dyn Fn(u64, Direction, &[u8]) + Send + Sync>;
+
+/// Sees every stored message.
+pub type MessageObserver = Arc<dyn Fn(&StoredMessage) + Send + Sync>;
+
+/// Settings of a [`MockServer`]; start it with [`start`](Self::start).
+#[derive(Clone)]
+pub struct MockServerBuilder {
+    /// Where to listen; 127.0.0.1 with a free port by default.
+    listen: SocketAddr,
+    /// What each session offers and its limits.
+    session: SessionConfig,
+    /// Sessions open at once; more get 421 4.7.0.
+    connection_limit: usize,
+    /// How long one command may take.
+    command_deadline: Duration,
+    /// Messages kept.
+    store_capacity: usize,
+    /// Evict the oldest message when full rather than answer 452 4.3.1.
+    evict_oldest: bool,
+    /// Makes each session's policy.
+    policy: PolicyFactory,
+    /// Sees every session's bytes.
+    on_io: Option<IoObserver>,
+    /// Sees every stored message.
+    on_message: Option<MessageObserver>,
+}
+
+impl std::fmt::Debug for MockServerBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MockServerBuilder")
+            .field("listen", &self.listen)
+            .field("session", &self.session)
+            .field("connection_limit", &self.connection_limit)
+            .field("command_deadline", &self.command_deadline)
+            .field("store_capacity", &self.store_capacity)
+            .field("evict_oldest", &self.evict_oldest)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Default for MockServerBuilder {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            session: SessionConfig::default(),
+            connection_limit: DEFAULT_CONNECTION_LIMIT,
+            command_deadline: DEFAULT_COMMAND_DEADLINE,
+            store_capacity: DEFAULT_STORE_CAPACITY,
+            evict_oldest: false,
+            policy: Arc::new(|| Box::new(AcceptAll)),
+            on_io: None,
+            on_message: None,
+        }
+    }
+}
+
+impl MockServerBuilder {
+    /// Listens on `addr` instead of 127.0.0.1 with a free port.
+    pub fn listen(mut self, addr: SocketAddr) -> Self {
+        self.listen = addr;
+        self
+    }
+
+    /// Sets what each session offers and its limits.
+    pub fn session(mut self, config: SessionConfig) -> Self {
+        self.session = config;
+        self
+    }
+
+    /// Sets how many sessions may be open at once.
+    pub fn connection_limit(mut self, limit: usize) -> Self {
+        self.connection_limit = limit;
+        self
+    }
+
+    /// Sets how long one command may take before 421 4.4.2.
+    pub fn command_deadline(mut self, deadline: Duration) -> Self {
+        self.command_deadline = deadline;
+        self
+    }
+
+    /// Sets how many messages the store keeps, and whether a full store
+    /// evicts its oldest message (otherwise it answers 452 4.3.1).
+    pub fn store_capacity(mut self, capacity: usize, evict_oldest: bool) -> Self {
+        self.store_capacity = capacity;
+        self.evict_oldest = evict_oldest;
+        self
+    }
+
+    /// Sets the policy of every session, made anew for each.
+    pub fn policy(mut self, factory: impl Fn() -> Box<dyn Policy> + Send + Sync + 'static) -> Self {
+        self.policy = Arc::new(factory);
+        self
+    }
+
+    /// Sets a function that sees every session's bytes.
+    pub fn on_io(
+        mut self,
+        observer: impl Fn(u64, Direction, &[u8]) + Send + Sync + 'static,
+    ) -> Self {
+        self.on_io = Some(Arc::new(observer));
+        self
+    }
+
+    /// Sets a function that sees every stored message.
+    pub fn on_message(mut self, observer: impl Fn(&StoredMessage) + Send + Sync + 'static) -> Self {
+        self.on_message = Some(Arc::new(observer));
+        self
+    }
+
+    /// Binds the listener and starts accepting.
+    ///
+    /// # Errors
+    ///
+    /// The I/O error of binding, or of a session setting that cannot work
+    /// (an invalid hostname).
+    pub async fn start(self) -> std::io::Result<MockServer> {
+        // A bad hostname fails every session alike; refuse it here.
+        Session::new(self.session.clone(), "check")
+            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
+        let listener = TcpListener::bind(self.listen).await?;
+        let addr = listener.local_addr()?;
+        let store = Arc::new(Store::new(self.store_capacity, self.evict_oldest));
+        let (shutdown, shutdown_rx) = watch::channel(false);
+        info!(%addr, "listening");
+        let accept = tokio::spawn(accept_loop(listener, self, Arc::clone(&store), shutdown_rx));
+        Ok(MockServer { addr, store, shutdown, accept: Some(accept) })
+    }
+}
+
+/// A running mock mail server. Dropping it stops it: the listener closes
+/// and open sessions are told 421.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> std::io::Result<()> {
+/// use std::time::Duration;
+///
+/// use smtpkit_mock::MockServer;
+/// use tokio::io::{AsyncReadExt, AsyncWriteExt};
+///
+/// let server = MockServer::start().await?;
+/// let mut stream = tokio::net::TcpStream::connect(server.addr()).await?;
+/// stream.write_all(b"EHLO example.net\r\nMAIL FROM:<hoge@example.net>\r\n").await?;
+/// stream.write_all(b"RCPT TO:<fuga@example.net>\r\nDATA\r\nHi\r\n.\r\nQUIT\r\n").await?;
+/// let mut replies = Vec::new();
+/// stream.read_to_end(&mut replies).await?;
+///
+/// let mailbox = server.wait_for(1, Duration::from_secs(5), |m| m.is_for("fuga@example.net"))
+///     .await
+///     .expect("one message");
+/// assert_eq!(mailbox[0].message.content, b"Hi\r\n");
+///
+/// let none = server.wait_for(2, Duration::from_millis(50), |_| true).await;
+/// assert!(none.expect_err("only one arrived").to_string().contains("fuga@example.net"));
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Debug)]
+pub struct MockServer {
+    /// Where it listens.
+    addr: SocketAddr,
+    /// The accepted messages.
+    store: Arc<Store>,
+    /// Set to true to stop.
+    shutdown: watch::Sender<bool>,
+    /// The accept loop.
+    accept: Option<JoinHandle<()>>,
+}
+
+impl MockServer {
+    /// Starts a server with the default settings on 127.0.0.1 and a free
+    /// port.
+    ///
+    /// # Errors
+    ///
+    /// The I/O error of binding.
+    pub async fn start() -> std::io::Result<Self> {
+        Self::builder().start().await
+    }
+
+    /// Settings to start a server with.
+    pub fn builder() -> MockServerBuilder {
+        MockServerBuilder::default()
+    }
+
+    /// The address it listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The store of accepted messages.
+    pub fn store(&self) -> &Arc<Store> {
+        &self.store
+    }
+
+    /// Every message accepted so far, oldest first.
+    pub fn messages(&self) -> Vec<Arc<StoredMessage>> {
+        self.store.messages()
+    }
+
+    /// The messages for one recipient, oldest first.
+    pub fn mailbox(&self, address: &str) -> Vec<Arc<StoredMessage>> {
+        self.store.mailbox(address)
+    }
+
+    /// Waits for `count` messages that satisfy `matches`.
+    ///
+    /// # Errors
+    ///
+    /// A [`WaitError`] listing what did arrive when `timeout` passes first.
+    pub async fn wait_for(
+        &self,
+        count: usize,
+        timeout: Duration,
+        matches: impl Fn(&StoredMessage) -> bool,
+    ) -> Result<Vec<Arc<StoredMessage>>, WaitError> {
+        self.store.wait_for(count, timeout, matches).await
+    }
+
+    /// Stops accepting, tells open sessions 421, and waits for the listener
+    /// to close.
+    pub async fn shutdown(mut self) {
+        let _ = self.shutdown.send(true);
+        if let Some(accept) = self.accept.take() {
+            let _ = accept.await;
+        }
+    }
+}
+
+impl Drop for MockServer {
+    fn drop(&mut self) {
+        let _ = self.shutdown.send(true);
+    }
+}
+
+/// Accepts connections until shut down; one beyond the limit is told
+/// 421 4.7.0 and closed.
+async fn accept_loop(
+    listener: TcpListener,
+    settings: MockServerBuilder,
+    store: Arc<Store>,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    let permits = Arc::new(Semaphore::new(settings.connection_limit));
+    let settings = Arc::new(settings);
+    let mut next_session = 0u64;
+    loop {
+        let accepted = tokio::select! {
+            accepted = listener.accept() => accepted,
+            _ = shutdown.changed() => break,
+        };
+        let (mut stream, peer) = match accepted {
+            Ok(accepted) => accepted,
+            Err(error) => {
+                // Running out of file descriptors and the like pass; the
+                // listener itself is still good.
+                warn!(%error, "accept failed");
+                continue;
+            }
+        };
+        let Ok(permit) = Arc::clone(&permits).try_acquire_owned() else {
+            let reply = Reply::single(
+                ReplyCode::SERVICE_NOT_AVAILABLE,
+                Some(EnhancedStatusCode::TRANSIENT_SECURITY),
+                "too many connections, try again later",
+            )
+            .expect("a fixed reply is valid");
+            let _ = stream.write_all(&reply.to_bytes()).await;
+            continue;
+        };
+        next_session += 1;
+        let (settings, store, shutdown) =
+            (Arc::clone(&settings), Arc::clone(&store), shutdown.clone());
+        let id = next_session;
+        tokio::spawn(async move {
+            connection(id, stream, peer, &settings, &store, shutdown).await;
+            drop(permit);
+        });
+    }
+    info!("stopped listening");
+}
+
+/// Runs one session to its end.
+async fn connection(
+    id: u64,
+    mut stream: TcpStream,
+    peer: SocketAddr,
+    settings: &MockServerBuilder,
+    store: &Arc<Store>,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    let policy = Box::new(StoreGuard { inner: (settings.policy)(), store: Arc::clone(store) });
+    let Ok(mut session) = Session::with_policy(settings.session.clone(), peer.to_string(), policy)
+    else {
+        return;
+    };
+    debug!(session = id, %peer, "connected");
+    let observe = |direction: Direction, bytes: &[u8]| {
+        if let (Some(on_io), false) = (&settings.on_io, bytes.is_empty()) {
+            on_io(id, direction, bytes);
+        }
+    };
+
+    let mut chunk = vec![0u8; 16 * 1024];
+    let mut deadline = tokio::time::Instant::now() + settings.command_deadline;
+    loop {
+        // Hand accepted messages to the store before their 250 goes out.
+        for event in session.events() {
+            match event {
+                Event::MessageReceived(message) => match store.push(*message) {
+                    Stored::Kept(stored) => notify(settings, &stored),
+                    Stored::KeptEvicting(stored) => {
+                        info!(evicted = store.evicted(), "store full: evicted the oldest message");
+                        notify(settings, &stored);
+                    }
+                    // The guard policy refused the message at its end, so
+                    // a full store only shows here if another session
+                    // filled it in between.
+                    Stored::Full => {
+                        warn!(session = id, "store full: message dropped after its 250")
+                    }
+                },
+                Event::Closed { reason } => debug!(session = id, ?reason, "closing"),
+            }
+        }
+        let output = session.take_output();
+        if !output.is_empty() {
+            observe(Direction::Server, &output);
+            if stream.write_all(&output).await.is_err() {
+                return;
+            }
+            // A reply ends the command it answered: the next one gets a
+            // full deadline.
+            deadline = tokio::time::Instant::now() + settings.command_deadline;
+        }
+        if session.is_closed() {
+            let _ = stream.shutdown().await;
+            return;
+        }
+
+        let read = tokio::select! {
+            read = tokio::time::timeout_at(deadline, stream.read(&mut chunk)) => read,
+            _ = shutdown.changed() => {
+                let reply = Reply::single(
+                    ReplyCode::SERVICE_NOT_AVAILABLE,
+                    Some(EnhancedStatusCode::new(4, 3, 2).expect("a valid code")),
+                    "server shutting down",
+                )
+                .expect("a fixed reply is valid");
+                let _ = stream.write_all(&reply.to_bytes()).await;
+                return;
+            }
+        };
+        match read {
+            Ok(Ok(0)) | Ok(Err(_)) => {
+                // The client went; a message in the middle of its data is
+                // dropped with the session, never stored.
+                debug!(session = id, "disconnected");
+                return;
+            }
+            Ok(Ok(n)) => {
+                observe(Direction::Client, &chunk[..n]);
+                session.receive(&chunk[..n]);
+                if session.is_reading_message() {
+                    // Message text may take long; each block read in time
+                    // keeps the session alive, as RFC 5321 §4.5.3.2.6 times
+                    // data blocks rather than the whole message.
+                    deadline = tokio::time::Instant::now() + settings.command_deadline;
+                }
+            }
+            Err(_) => session.deadline_expired(),
+        }
+    }
+}
+
+/// Tells the message observer, if any, about a stored message.
+fn notify(settings: &MockServerBuilder, stored: &StoredMessage) {
+    if let Some(on_message) = &settings.on_message {
+        on_message(stored);
+    }
+}
+
+/// Refuses a message at its end with 452 4.3.1 when the store is full and
+/// may not evict, before any other policy is asked.
+struct StoreGuard {
+    /// The policy the user set.
+    inner: Box<dyn Policy>,
+    /// The store the message would go to.
+    store: Arc<Store>,
+}
+
+impl Policy for StoreGuard {
+    fn decide(&mut self, phase: Phase<'_>) -> Decision {
+        if matches!(phase, Phase::EndOfData { .. }) && self.store.is_full() {
+            let reply = Reply::single(
+                ReplyCode::INSUFFICIENT_STORAGE,
+                Some(EnhancedStatusCode::SYSTEM_FULL),
+                "mail store full",
+            )
+            .expect("a fixed reply is valid");
+            return Decision::Reply(reply);
+        }
+        self.inner.decide(phase)
+    }
+}

@@ -1,0 +1,186 @@
+//! The in-memory store of accepted messages, bounded, with a wait for
+//! arrivals.
+
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, SystemTime};
+
+use tokio::sync::Notify;
+
+use crate::message::ReceivedMessage;
+
+/// How many messages a store keeps by default.
+pub const DEFAULT_STORE_CAPACITY: usize = 10_000;
+
+/// A message as the store keeps it: what the session handed over, when it
+/// arrived and an id unique within the store.
+#[derive(Debug, Clone)]
+pub struct StoredMessage {
+    /// The store's id for the message, counting from 1.
+    pub id: u64,
+    /// When the store took it.
+    pub received_at: SystemTime,
+    /// The message with its envelope, content, facts and transcript.
+    pub message: ReceivedMessage,
+}
+
+impl StoredMessage {
+    /// True when `address` (compared without regard to case) is one of the
+    /// message's recipients.
+    pub fn is_for(&self, address: &str) -> bool {
+        self.message.envelope.recipients.iter().any(|recipient| {
+            let path = recipient.forward_path.to_string();
+            let bare = path.trim_start_matches('<').trim_end_matches('>');
+            bare.eq_ignore_ascii_case(address)
+        })
+    }
+}
+
+/// The messages accepted so far, oldest first, at most `capacity` of them:
+/// when full, either the oldest is evicted or the store refuses more, as
+/// set at creation.
+#[derive(Debug)]
+pub struct Store {
+    /// The messages and the next id.
+    inner: Mutex<Inner>,
+    /// Woken at every arrival.
+    arrived: Notify,
+    /// The most messages kept.
+    capacity: usize,
+    /// Evict the oldest message when full, rather than refuse new ones.
+    evict_oldest: bool,
+}
+
+#[derive(Debug, Default)]
+struct Inner {
+    messages: VecDeque<Arc<StoredMessage>>,
+    next_id: u64,
+    evicted: u64,
+}
+
+/// The outcome of [`Store::push`].
+#[derive(Debug, Clone)]
+pub enum Stored {
+    /// Stored.
+    Kept(Arc<StoredMessage>),
+    /// Stored after evicting the oldest message.
+    KeptEvicting(Arc<StoredMessage>),
+    /// Refused: the store is full.
+    Full,
+}
+
+impl Store {
+    /// An empty store.
+    pub fn new(capacity: usize, evict_oldest: bool) -> Self {
+        Self { inner: Mutex::default(), arrived: Notify::new(), capacity, evict_oldest }
+    }
+
+    /// True when one more message would not fit and nothing may be evicted.
+    pub fn is_full(&self) -> bool {
+        !self.evict_oldest && self.lock().messages.len() >= self.capacity
+    }
+
+    /// Stores a message and wakes whoever waits for one.
+    pub fn push(&self, message: ReceivedMessage) -> Stored {
+        let mut inner = self.lock();
+        let mut evicted = false;
+        if inner.messages.len() >= self.capacity {
+            if !self.evict_oldest || self.capacity == 0 {
+                return Stored::Full;
+            }
+            inner.messages.pop_front();
+            inner.evicted += 1;
+            evicted = true;
+        }
+        inner.next_id += 1;
+        let stored =
+            Arc::new(StoredMessage { id: inner.next_id, received_at: SystemTime::now(), message });
+        inner.messages.push_back(Arc::clone(&stored));
+        drop(inner);
+        self.arrived.notify_waiters();
+        if evicted {
+            Stored::KeptEvicting(stored)
+        } else {
+            Stored::Kept(stored)
+        }
+    }
+
+    /// Every message kept, oldest first.
+    pub fn messages(&self) -> Vec<Arc<StoredMessage>> {
+        self.lock().messages.iter().cloned().collect()
+    }
+
+    /// The messages for one recipient, oldest first.
+    pub fn mailbox(&self, address: &str) -> Vec<Arc<StoredMessage>> {
+        self.lock().messages.iter().filter(|m| m.is_for(address)).cloned().collect()
+    }
+
+    /// How many messages were evicted to make room.
+    pub fn evicted(&self) -> u64 {
+        self.lock().evicted
+    }
+
+    /// Removes every message.
+    pub fn clear(&self) {
+        self.lock().messages.clear();
+    }
+
+    /// Waits until at least `count` kept messages satisfy `matches`, and
+    /// returns them, oldest first.
+    ///
+    /// # Errors
+    ///
+    /// [`WaitError`] when `timeout` passes first; it lists what did arrive.
+    pub async fn wait_for(
+        &self,
+        count: usize,
+        timeout: Duration,
+        matches: impl Fn(&StoredMessage) -> bool,
+    ) -> Result<Vec<Arc<StoredMessage>>, WaitError> {
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            // Register for the next arrival before looking, so that one
+            // arriving in between is not missed.
+            let arrival = self.arrived.notified();
+            let found: Vec<_> = self.messages().into_iter().filter(|m| matches(m)).collect();
+            if found.len() >= count {
+                return Ok(found);
+            }
+            if tokio::time::timeout_at(deadline, arrival).await.is_err() {
+                let arrived = self.messages().iter().map(|m| summary(m)).collect();
+                return Err(WaitError { wanted: count, matched: found.len(), arrived });
+            }
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
+        // A panic while holding the lock leaves the queue consistent (every
+        // change is a single push or pop), so the data is still good.
+        self.inner.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// A wait for messages ran out of time.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("waited for {wanted} matching messages, {matched} arrived; all messages: [{}]", arrived.join("; "))]
+pub struct WaitError {
+    /// How many were wanted.
+    pub wanted: usize,
+    /// How many matched.
+    pub matched: usize,
+    /// A line for each message that did arrive, matching or not.
+    pub arrived: Vec<String>,
+}
+
+/// One line about a message: id, sender, recipients, size.
+pub fn summary(message: &StoredMessage) -> String {
+    let envelope = &message.message.envelope;
+    let to: Vec<String> = envelope.recipients.iter().map(|r| r.forward_path.to_string()).collect();
+    format!(
+        "#{} from {} to {} ({} octets)",
+        message.id,
+        envelope.reverse_path,
+        to.join(", "),
+        message.message.content.len()
+    )
+}

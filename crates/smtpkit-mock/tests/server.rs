@@ -1,0 +1,119 @@
+//! The mock server over real TCP on 127.0.0.1, with the raw bytes a
+//! person types into telnet.
+
+use std::time::Duration;
+
+use smtpkit_mock::MockServer;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+/// Sends `input` in one write (or byte by byte) and reads until the server
+/// closes, returning the reply codes in order.
+async fn converse(server: &MockServer, input: &[u8], byte_by_byte: bool) -> Vec<u16> {
+    let mut stream = TcpStream::connect(server.addr()).await.expect("connects");
+    if byte_by_byte {
+        for byte in input {
+            stream.write_all(&[*byte]).await.expect("written");
+        }
+    } else {
+        stream.write_all(input).await.expect("written");
+    }
+    let mut replies = Vec::new();
+    tokio::time::timeout(Duration::from_secs(10), stream.read_to_end(&mut replies))
+        .await
+        .expect("the server closes after QUIT")
+        .expect("reads");
+    String::from_utf8_lossy(&replies)
+        .lines()
+        .filter(|line| line.as_bytes().get(3) == Some(&b' '))
+        .filter_map(|line| line.get(..3)?.parse().ok())
+        .collect()
+}
+
+/// The classic telnet lesson, as typed.
+const LESSON: &[u8] = b"EHLO example.net\r\nMAIL FROM:<hoge@example.net>\r\n\
+RCPT TO:<fuga@example.net>\r\nDATA\r\n\r\nHello, this is HAL-9000.\r\nI can sing songs.\r\n\r\n.\r\nQUIT\r\n";
+
+#[tokio::test]
+async fn the_telnet_lesson_lands_in_the_mailbox_however_it_is_sent() {
+    let server = MockServer::start().await.expect("starts");
+    for byte_by_byte in [false, true] {
+        let codes = converse(&server, LESSON, byte_by_byte).await;
+        assert_eq!(codes, [220, 250, 250, 250, 354, 250, 221]);
+    }
+    let mailbox = server.mailbox("fuga@example.net");
+    assert_eq!(mailbox.len(), 2);
+    for stored in &mailbox {
+        assert_eq!(
+            stored.message.content,
+            b"\r\nHello, this is HAL-9000.\r\nI can sing songs.\r\n\r\n"
+        );
+        assert_eq!(stored.message.envelope.reverse_path.to_string(), "<hoge@example.net>");
+    }
+    assert!(server.mailbox("nobody@example.net").is_empty());
+}
+
+#[tokio::test]
+async fn a_disconnect_in_the_middle_of_data_stores_nothing() {
+    let server = MockServer::start().await.expect("starts");
+    let mut stream = TcpStream::connect(server.addr()).await.expect("connects");
+    stream
+        .write_all(b"EHLO a.example\r\nMAIL FROM:<a@example.org>\r\nRCPT TO:<b@example.org>\r\nDATA\r\npartial\r\n")
+        .await
+        .expect("written");
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    drop(stream);
+    let waited = server.wait_for(1, Duration::from_millis(300), |_| true).await;
+    assert!(waited.is_err());
+    assert!(server.messages().is_empty());
+}
+
+#[tokio::test]
+async fn connections_beyond_the_limit_get_421() {
+    let server = MockServer::builder().connection_limit(1).start().await.expect("starts");
+    let mut first = TcpStream::connect(server.addr()).await.expect("connects");
+    let mut greeting = [0u8; 3];
+    first.read_exact(&mut greeting).await.expect("greeting");
+    assert_eq!(&greeting, b"220");
+    let mut second = TcpStream::connect(server.addr()).await.expect("connects");
+    let mut reply = Vec::new();
+    second.read_to_end(&mut reply).await.expect("reads");
+    assert!(reply.starts_with(b"421 4.7.0"), "{:?}", String::from_utf8_lossy(&reply));
+}
+
+#[tokio::test]
+async fn a_client_trickling_one_command_is_cut_off_at_the_deadline() {
+    let server = MockServer::builder()
+        .command_deadline(Duration::from_millis(300))
+        .start()
+        .await
+        .expect("starts");
+    let mut stream = TcpStream::connect(server.addr()).await.expect("connects");
+    let mut replies = Vec::new();
+    // One byte every 100 ms keeps every read in time, but the command
+    // never ends within its deadline.
+    for byte in b"NOOP and more and more\r\n" {
+        if stream.write_all(&[*byte]).await.is_err() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let _ = stream.read_to_end(&mut replies).await;
+    let text = String::from_utf8_lossy(&replies);
+    assert!(text.contains("421 4.4.2"), "{text}");
+}
+
+#[tokio::test]
+async fn a_full_store_answers_452_unless_it_evicts() {
+    let server = MockServer::builder().store_capacity(1, false).start().await.expect("starts");
+    assert_eq!(converse(&server, LESSON, false).await, [220, 250, 250, 250, 354, 250, 221]);
+    assert_eq!(converse(&server, LESSON, false).await, [220, 250, 250, 250, 354, 452, 221]);
+    assert_eq!(server.messages().len(), 1);
+
+    let evicting = MockServer::builder().store_capacity(1, true).start().await.expect("starts");
+    converse(&evicting, LESSON, false).await;
+    converse(&evicting, LESSON, false).await;
+    assert_eq!(evicting.messages().len(), 1);
+    assert_eq!(evicting.messages()[0].id, 2);
+    assert_eq!(evicting.store().evicted(), 1);
+}
