@@ -6,7 +6,8 @@
 //! prints each in canonical form, and shows every error with its position
 //! and, for commands, the reply a server would send for it.
 //!
-//! `smtpkit send` builds a message (or takes a raw one), sends it with the
+//! `smtpkit serve` runs the mock mail server, in memory, and shows every
+//! conversation and stored message. `smtpkit send` builds a message (or takes a raw one), sends it with the
 //! client, and prints the conversation with arrows, as swaks does.
 //! `smtpkit talk` is the telnet session done right.
 #![forbid(unsafe_code)]
@@ -14,6 +15,7 @@
 mod message;
 mod parse;
 mod send;
+mod serve;
 mod talk;
 
 use std::io;
@@ -34,6 +36,8 @@ enum Task {
     /// Show a message's header fields structured, or parse SMTP commands or
     /// replies and print them in canonical form.
     Parse(parse::Args),
+    /// Run the mock mail server, in memory, showing every conversation.
+    Serve(serve::Args),
     /// Send a message to a server and show the conversation.
     Send(send::Args),
     /// Talk SMTP to a server by hand: commands checked, replies explained.
@@ -44,6 +48,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Task::Parse(args) => parse::run(&args),
+        Task::Serve(args) => serve::run(&args),
         Task::Send(args) => send::run(&args),
         Task::Talk(args) => talk::run(&args),
     };

@@ -1,0 +1,172 @@
+//! `smtpkit serve`: the mock mail server as a process, showing every
+//! conversation and every stored message.
+
+use std::net::SocketAddr;
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+use serde_json::json;
+use smtpkit_codec::BareLineEndings;
+use smtpkit_mock::{Direction, MockServer, SessionConfig, StoredMessage};
+
+/// Arguments of `smtpkit serve`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The address to listen on.
+    #[arg(long, default_value = "127.0.0.1:2525")]
+    listen: SocketAddr,
+    /// The server's name in its greeting and EHLO reply.
+    #[arg(long, default_value = "localhost")]
+    hostname: String,
+    /// The most messages kept in memory; the oldest go first.
+    #[arg(long, default_value_t = 10_000)]
+    max_messages: usize,
+    /// The largest message accepted, in octets (advertised with SIZE).
+    #[arg(long)]
+    max_size: Option<u64>,
+    /// The most recipients of one message.
+    #[arg(long)]
+    max_recipients: Option<usize>,
+    /// What to do with a bare CR or LF in a message.
+    #[arg(long, value_enum, default_value = "reject")]
+    line_endings: LineEndings,
+    /// Print JSON lines (listening, session bytes, messages) for scripts.
+    #[arg(long)]
+    json: bool,
+}
+
+/// The policies for bare line endings in a message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum LineEndings {
+    /// Read to the real end, answer with an error, store nothing.
+    Reject,
+    /// Make each bare CR or LF a CRLF.
+    Normalize,
+    /// Keep them as they came.
+    Preserve,
+}
+
+/// Serves until Ctrl-C or SIGTERM.
+pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    runtime.block_on(serve(args))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn serve(args: &Args) -> anyhow::Result<()> {
+    let mut session = SessionConfig { hostname: args.hostname.clone(), ..SessionConfig::default() };
+    if let Some(size) = args.max_size {
+        session.max_message_size = size;
+    }
+    if let Some(recipients) = args.max_recipients {
+        session.max_recipients = recipients;
+    }
+    session.bare_line_endings = match args.line_endings {
+        LineEndings::Reject => BareLineEndings::Reject,
+        LineEndings::Normalize => BareLineEndings::Normalize,
+        LineEndings::Preserve => BareLineEndings::Preserve,
+    };
+
+    let json = args.json;
+    let server = MockServer::builder()
+        .listen(args.listen)
+        .session(session)
+        .store_capacity(args.max_messages, true)
+        .on_io(move |id, direction, bytes| print_io(json, id, direction, bytes))
+        .on_message(move |message| print_message(json, message))
+        .start()
+        .await
+        .with_context(|| format!("listening on {}", args.listen))?;
+
+    let addr = server.addr();
+    if json {
+        println!("{}", json!({ "event": "listening", "addr": addr.to_string() }));
+    } else {
+        println!(
+            "smtpkit serve: listening on {addr}; talk to it with `telnet {} {}` or `smtpkit talk {addr}`",
+            addr.ip(),
+            addr.port()
+        );
+    }
+
+    stop_signal().await;
+    server.shutdown().await;
+    if json {
+        println!("{}", json!({ "event": "stopped" }));
+    } else {
+        println!("smtpkit serve: stopped");
+    }
+    Ok(())
+}
+
+/// Waits for Ctrl-C or, on Unix, SIGTERM.
+async fn stop_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut terminate) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = terminate.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+/// Prints a session's bytes line by line: `->` what the client sent, `<-`
+/// what the server answered.
+fn print_io(json: bool, id: u64, direction: Direction, bytes: &[u8]) {
+    let (arrow, name) = match direction {
+        Direction::Client => ("->", "client"),
+        Direction::Server => ("<-", "server"),
+    };
+    for line in String::from_utf8_lossy(bytes).split_inclusive('\n') {
+        let line = line.trim_end_matches(['\r', '\n']);
+        if json {
+            println!(
+                "{}",
+                json!({ "event": "io", "session": id, "direction": name, "line": line })
+            );
+        } else {
+            println!("[{id}] {arrow} {line}");
+        }
+    }
+}
+
+/// Prints a line about a stored message.
+fn print_message(json: bool, stored: &StoredMessage) {
+    let envelope = &stored.message.envelope;
+    let from = envelope.reverse_path.to_string();
+    let to: Vec<String> = envelope.recipients.iter().map(|r| r.forward_path.to_string()).collect();
+    let subject = stored
+        .message
+        .header_section()
+        .ok()
+        .and_then(|(section, _)| section.subject().map(|s| s.into_owned()));
+    let size = stored.message.content.len();
+    if json {
+        println!(
+            "{}",
+            json!({
+                "event": "message", "id": stored.id, "from": from, "to": to,
+                "subject": subject, "size": size,
+            })
+        );
+    } else {
+        let subject = subject.map_or_else(String::new, |s| format!(" subject {s:?}"));
+        println!("stored #{} from {from} to {}{subject} ({size} octets)", stored.id, to.join(", "));
+    }
+}

@@ -1,0 +1,65 @@
+//! `smtpkit serve` as a process: it listens, shows conversations and
+//! stored messages, and stops cleanly on SIGTERM.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+
+#[test]
+fn serve_shows_the_session_and_the_stored_message_and_stops_on_sigterm() {
+    let mut server = Command::new(env!("CARGO_BIN_EXE_smtpkit"))
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("starts");
+    let mut lines = BufReader::new(server.stdout.take().expect("piped")).lines();
+    let first = lines.next().expect("a line").expect("UTF-8");
+    let addr = first
+        .strip_prefix("smtpkit serve: listening on ")
+        .and_then(|rest| rest.split(';').next())
+        .unwrap_or_else(|| panic!("{first}"))
+        .to_owned();
+
+    let sent = Command::new(env!("CARGO_BIN_EXE_smtpkit"))
+        .args(["send", "--server", &addr, "--from", "hoge@example.net", "--to", "fuga@example.net"])
+        .args(["--subject", "テスト", "--body", "Hello, this is HAL-9000."])
+        .output()
+        .expect("send runs");
+    assert!(sent.status.success(), "{}", String::from_utf8_lossy(&sent.stderr));
+
+    let mut seen = Vec::new();
+    for line in lines.by_ref() {
+        let line = line.expect("UTF-8");
+        let done = line.starts_with("stored #1");
+        seen.push(line);
+        if done {
+            break;
+        }
+    }
+    let size: usize = sent_size(&seen).parse().expect("MAIL FROM with a SIZE parameter");
+    assert!(size > 100, "{seen:?}");
+    assert!(
+        seen.iter().any(|l| l == "[1] <- 354 start mail input; end with <CRLF>.<CRLF>"),
+        "{seen:?}"
+    );
+    let stored = seen.last().expect("a stored line");
+    assert!(
+        stored.starts_with(
+            "stored #1 from <hoge@example.net> to <fuga@example.net> subject \"テスト\""
+        ),
+        "{stored}"
+    );
+
+    let killed = Command::new("kill").args(["-TERM", &server.id().to_string()]).status();
+    assert!(killed.expect("kill runs").success());
+    let rest: Vec<String> = lines.map(|l| l.expect("UTF-8")).collect();
+    assert_eq!(rest.last().map(String::as_str), Some("smtpkit serve: stopped"), "{rest:?}");
+    assert!(server.wait().expect("exits").success());
+}
+
+/// The SIZE the client declared, read back from the transcript.
+fn sent_size(seen: &[String]) -> String {
+    seen.iter()
+        .find_map(|l| l.strip_prefix("[1] -> MAIL FROM:<hoge@example.net> SIZE="))
+        .unwrap_or_default()
+        .to_owned()
+}
