@@ -9,9 +9,11 @@
 //! `smtpkit serve` runs the mock mail server, in memory, and shows every
 //! conversation and stored message. `smtpkit send` builds a message (or takes a raw one), sends it with the
 //! client, and prints the conversation with arrows, as swaks does.
-//! `smtpkit talk` is the telnet session done right.
+//! `smtpkit talk` is the telnet session done right, and `smtpkit demo`
+//! the whole lesson in one command.
 #![forbid(unsafe_code)]
 
+mod demo;
 mod message;
 mod parse;
 mod send;
@@ -36,6 +38,9 @@ enum Task {
     /// Show a message's header fields structured, or parse SMTP commands or
     /// replies and print them in canonical form.
     Parse(parse::Args),
+    /// The classic lesson in one command: send to an in-process mock server
+    /// and look in the mailbox.
+    Demo(demo::Args),
     /// Run the mock mail server, in memory, showing every conversation.
     Serve(serve::Args),
     /// Send a message to a server and show the conversation.
@@ -48,6 +53,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Task::Parse(args) => parse::run(&args),
+        Task::Demo(args) => demo::run(&args),
         Task::Serve(args) => serve::run(&args),
         Task::Send(args) => send::run(&args),
         Task::Talk(args) => talk::run(&args),
