@@ -16,34 +16,35 @@ use crate::cmd;
 
 /// A program some tests run, and how to install it where it is missing.
 struct Tool {
-    /// The command the tests run.
-    program: &'static str,
-    /// The arguments that make it print its version and exit zero.
+    /// The command that must succeed when the tool is there.
     probe: &'static [&'static str],
-    /// The command line that installs it.
-    install: &'static [&'static str],
+    /// Where it comes from.
+    install: Install,
+}
+
+/// How a tool is installed.
+enum Install {
+    /// A Debian package.
+    Apt(&'static str),
+    /// A package from PyPI, for python3.
+    Pip(&'static str),
 }
 
 /// The third-party programs the tests need: Python's smtplib and curl
-/// (real clients) and aiosmtpd (a real server, from PyPI).
+/// (real clients), Postfix's smtp-sink and aiosmtpd (real servers).
 const REQUIRED_TOOLS: &[Tool] = &[
-    Tool {
-        program: "python3",
-        probe: &["--version"],
-        install: &["apt-get", "install", "-y", "python3"],
-    },
-    Tool { program: "curl", probe: &["--version"], install: &["apt-get", "install", "-y", "curl"] },
-    Tool {
-        program: "python3",
-        probe: &["-c", "import aiosmtpd"],
-        install: &["python3", "-m", "pip", "install", "--quiet", "aiosmtpd"],
-    },
+    Tool { probe: &["python3", "--version"], install: Install::Apt("python3") },
+    Tool { probe: &["python3", "-m", "pip", "--version"], install: Install::Apt("python3-pip") },
+    Tool { probe: &["curl", "--version"], install: Install::Apt("curl") },
+    Tool { probe: &["sh", "-c", "command -v smtp-sink"], install: Install::Apt("postfix") },
+    Tool { probe: &["python3", "-c", "import aiosmtpd"], install: Install::Pip("aiosmtpd") },
 ];
 
 /// Installs missing tools, then runs every test.
 pub(crate) fn run() -> anyhow::Result<()> {
+    let mut apt_updated = false;
     for tool in REQUIRED_TOOLS {
-        ensure(tool)?;
+        ensure(tool, &mut apt_updated)?;
     }
     cargo_test(&["test", "--workspace", "--all-features", "--locked"])
 }
@@ -88,28 +89,57 @@ fn test_result_counts(line: &str) -> Option<(u64, u64)> {
     Some((count("passed")?, count("failed")?))
 }
 
-/// Installs `tool` unless it already runs.
-fn ensure(tool: &Tool) -> anyhow::Result<()> {
+/// Installs `tool` unless its probe already succeeds.
+fn ensure(tool: &Tool, apt_updated: &mut bool) -> anyhow::Result<()> {
     if probe(tool) {
         return Ok(());
     }
-    eprintln!("xtask: `{} {}` fails; installing", tool.program, tool.probe.join(" "));
-    let (program, args) = tool.install.split_first().expect("an install command has a program");
-    cmd(program, args)?;
+    eprintln!("xtask: `{}` fails; installing", tool.probe.join(" "));
+    match tool.install {
+        Install::Apt(package) => {
+            // A fresh machine has no package lists yet.
+            if !*apt_updated {
+                apt(&["update", "-qq"])?;
+                *apt_updated = true;
+            }
+            apt(&["install", "-y", "-qq", package])?;
+        }
+        Install::Pip(package) => cmd(
+            "python3",
+            &["-m", "pip", "install", "--quiet", "--break-system-packages", package],
+        )?,
+    }
     if !probe(tool) {
-        bail!(
-            "`{} {}` still fails after `{}`",
-            tool.program,
-            tool.probe.join(" "),
-            tool.install.join(" ")
-        );
+        bail!("`{}` still fails after installing", tool.probe.join(" "));
     }
     Ok(())
 }
 
-/// True when the tool starts and exits zero.
+/// Runs apt-get without questions: Postfix's package asks some, and CI
+/// has no one to answer them.
+fn apt(args: &[&str]) -> anyhow::Result<()> {
+    eprintln!("xtask: $ apt-get {}", args.join(" "));
+    let status = Command::new("apt-get")
+        .args(args)
+        .env("DEBIAN_FRONTEND", "noninteractive")
+        .stdin(Stdio::null())
+        .status()
+        .context("could not start apt-get")?;
+    if !status.success() {
+        bail!("`apt-get {}` failed with {status}", args.join(" "));
+    }
+    Ok(())
+}
+
+/// True when the tool's probe starts and exits zero.
 fn probe(tool: &Tool) -> bool {
-    Command::new(tool.program).args(tool.probe).output().is_ok_and(|o| o.status.success())
+    let (program, args) = tool.probe.split_first().expect("a probe has a program");
+    Command::new(program)
+        .args(args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|status| status.success())
 }
 
 #[cfg(test)]
