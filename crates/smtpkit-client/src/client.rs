@@ -10,7 +10,7 @@ use smtpkit_codec::{
 };
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpStream, ToSocketAddrs};
-use tracing::debug;
+use tracing::{debug, Instrument as _};
 
 use crate::error::{Error, ErrorKind, ProtocolViolation};
 use crate::transcript::{Direction, Transcript};
@@ -531,18 +531,23 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Client<S> {
         }
     }
 
-    /// Writes a command and reads its reply.
+    /// Writes a command and reads its reply, in a tracing span named after
+    /// the command's verb.
     async fn command(
         &mut self,
         command: &Command<'_>,
         step: &'static str,
     ) -> Result<Reply<'static>, Error> {
-        debug!(command = command.verb(), "sending");
-        self.write(&command.to_bytes(), step).await?;
-        let timeout = self.config.command_timeout;
-        let reply = self.read_reply(step, timeout).await?;
-        debug!(code = reply.code().get(), step, "reply");
-        Ok(reply)
+        let span = tracing::debug_span!("smtp_command", verb = command.verb());
+        async {
+            self.write(&command.to_bytes(), step).await?;
+            let timeout = self.config.command_timeout;
+            let reply = self.read_reply(step, timeout).await?;
+            debug!(code = reply.code().get(), "reply");
+            Ok(reply)
+        }
+        .instrument(span)
+        .await
     }
 
     /// Writes bytes and flushes them.

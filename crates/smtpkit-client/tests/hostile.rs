@@ -329,3 +329,28 @@ async fn bdat_needs_chunking_and_sends_exact_octets() {
     assert_eq!(reply.code().get(), 250);
     assert_eq!(chunked.await.expect("ends"), b"BDAT 13 LAST\r\n\r\n.\r\nQUIT\0\xff\r\n");
 }
+
+#[tokio::test]
+async fn a_connection_dropped_at_any_step_is_an_error_not_a_hang() {
+    // Each script drops the connection (an empty answer) at one step.
+    let scripts: [(Script, &str); 4] = [
+        (|l| if l.starts_with("EHLO") { b"" } else { accepting(l) }, "EHLO"),
+        (|l| if l.starts_with("MAIL") { b"" } else { accepting(l) }, "MAIL"),
+        (|l| if l.starts_with("RCPT") { b"" } else { accepting(l) }, "RCPT"),
+        (|l| if l == "DATA" { b"" } else { accepting(l) }, "DATA"),
+    ];
+    for (script, step) in scripts {
+        let (addr, _server) = server(b"220 mx\r\n", script).await;
+        let mut client = Client::connect(&addr, config()).await.expect("connects");
+        let result = match client.ehlo(&host()).await {
+            Err(error) => Err(error),
+            Ok(_) => client.send(&envelope(&["bob@example.net"]), b"hi\r\n").await.map(drop),
+        };
+        let error = result.expect_err(step);
+        assert!(
+            matches!(error.kind(), ErrorKind::Closed { .. } | ErrorKind::Io(_)),
+            "{step}: {error:?}"
+        );
+        assert!(error.is_transient(), "{step}");
+    }
+}
