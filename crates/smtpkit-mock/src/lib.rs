@@ -38,6 +38,7 @@
 mod config;
 mod message;
 mod policy;
+mod rules;
 mod server;
 mod session;
 mod store;
@@ -51,6 +52,7 @@ pub use message::{
     Envelope, Hello, HelloVerb, ReceivedMessage, Recipient, SessionFacts, Transfer, Violation,
 };
 pub use policy::{AcceptAll, Decision, Phase, Policy};
+pub use rules::{parse_rule, Action, On, Rule, Rules, VerifyError};
 pub use server::{
     IoObserver, MessageObserver, MockServer, MockServerBuilder, PolicyFactory,
     DEFAULT_COMMAND_DEADLINE, DEFAULT_CONNECTION_LIMIT,

@@ -16,8 +16,9 @@ use tracing::{debug, info, warn};
 
 use crate::config::SessionConfig;
 use crate::policy::{AcceptAll, Decision, Phase, Policy};
+use crate::rules::{Rule, Rules, VerifyError};
 use crate::session::{Event, Session};
-use crate::store::{Store, Stored, StoredMessage, WaitError, DEFAULT_STORE_CAPACITY};
+use crate::store::{summary, Store, Stored, StoredMessage, WaitError, DEFAULT_STORE_CAPACITY};
 use crate::transcript::Direction;
 
 /// How many sessions may be open at once by default.
@@ -58,6 +59,8 @@ pub struct MockServerBuilder {
     on_io: Option<IoObserver>,
     /// Sees every stored message.
     on_message: Option<MessageObserver>,
+    /// Scripted replies, shared by the sessions.
+    rules: Rules,
 }
 
 impl std::fmt::Debug for MockServerBuilder {
@@ -85,6 +88,7 @@ impl Default for MockServerBuilder {
             policy: Arc::new(|| Box::new(AcceptAll)),
             on_io: None,
             on_message: None,
+            rules: Rules::default(),
         }
     }
 }
@@ -128,6 +132,13 @@ impl MockServerBuilder {
         self
     }
 
+    /// Adds a scripted reply; rules are tried in the order added, before
+    /// the policy.
+    pub fn rule(self, rule: Rule) -> Self {
+        self.rules.add(rule);
+        self
+    }
+
     /// Sets a function that sees every session's bytes.
     pub fn on_io(
         mut self,
@@ -158,13 +169,17 @@ impl MockServerBuilder {
         let store = Arc::new(Store::new(self.store_capacity, self.evict_oldest));
         let (shutdown, shutdown_rx) = watch::channel(false);
         info!(%addr, "listening");
+        let rules = self.rules.clone();
         let accept = tokio::spawn(accept_loop(listener, self, Arc::clone(&store), shutdown_rx));
-        Ok(MockServer { addr, store, shutdown, accept: Some(accept) })
+        Ok(MockServer { addr, store, rules, shutdown, accept: Some(accept) })
     }
 }
 
 /// A running mock mail server. Dropping it stops it: the listener closes
-/// and open sessions are told 421.
+/// and open sessions are told 421. When rules carry expectations
+/// ([`Rule::expect`]), dropping it also verifies them and panics with a
+/// report if one is unmet, so that a test using it fails; call
+/// [`verify`](Self::verify) to check them without panicking.
 ///
 /// ```
 /// # #[tokio::main(flavor = "current_thread")]
@@ -197,6 +212,8 @@ pub struct MockServer {
     addr: SocketAddr,
     /// The accepted messages.
     store: Arc<Store>,
+    /// The scripted replies.
+    rules: Rules,
     /// Set to true to stop.
     shutdown: watch::Sender<bool>,
     /// The accept loop.
@@ -253,6 +270,20 @@ impl MockServer {
         self.store.wait_for(count, timeout, matches).await
     }
 
+    /// Adds a scripted reply to the running server.
+    pub fn add_rule(&self, rule: Rule) {
+        self.rules.add(rule);
+    }
+
+    /// Checks the rules' expectations.
+    ///
+    /// # Errors
+    ///
+    /// A [`VerifyError`] listing each rule whose count is off.
+    pub fn verify(&self) -> Result<(), VerifyError> {
+        self.rules.verify()
+    }
+
     /// Stops accepting, tells open sessions 421, and waits for the listener
     /// to close.
     pub async fn shutdown(mut self) {
@@ -266,6 +297,16 @@ impl MockServer {
 impl Drop for MockServer {
     fn drop(&mut self) {
         let _ = self.shutdown.send(true);
+        // An unmet expectation fails the test that set it, as a failed
+        // assertion would; a test already failing is left to report its
+        // own panic.
+        if self.rules.has_expectations() && !std::thread::panicking() {
+            if let Err(error) = self.rules.verify() {
+                let arrived: Vec<String> =
+                    self.store.messages().iter().map(|m| summary(m)).collect();
+                panic!("{error}; messages stored: [{}]", arrived.join("; "));
+            }
+        }
     }
 }
 
@@ -325,7 +366,8 @@ async fn connection(
     store: &Arc<Store>,
     mut shutdown: watch::Receiver<bool>,
 ) {
-    let policy = Box::new(StoreGuard { inner: (settings.policy)(), store: Arc::clone(store) });
+    let rules = settings.rules.policy((settings.policy)());
+    let policy = Box::new(StoreGuard { inner: Box::new(rules), store: Arc::clone(store) });
     let Ok(mut session) = Session::with_policy(settings.session.clone(), peer.to_string(), policy)
     else {
         return;
