@@ -5,9 +5,12 @@
 //!   command.
 //! - `cargo xtask ci`: what CI runs: formatting, lint and documentation
 //!   checks, then `test`.
+//! - `cargo xtask fuzz`: a fuzzing campaign on one target of `fuzz/`, or
+//!   with `--smoke` a short run of every target, as CI does after `ci`.
 #![forbid(unsafe_code)]
 
 mod ci;
+mod fuzz;
 mod test;
 
 use std::process::{Command, ExitCode};
@@ -19,6 +22,7 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("test") => test::run(),
         Some("ci") => ci::run(),
+        Some("fuzz") => fuzz::run(&args[1..]),
         Some("help" | "--help" | "-h") | None => {
             print!("{}", USAGE);
             Ok(())
@@ -41,6 +45,12 @@ tasks:
   test   install what the tests need where missing, then run every test
   ci     cargo fmt --check, cargo clippy -D warnings, cargo doc -D warnings,
          then `test`
+  fuzz TARGET [--time SECONDS] [--jobs N]
+         fuzz one target of fuzz/ (until stopped unless --time), adding
+         new inputs to fuzz/corpus/TARGET
+  fuzz --smoke [--time SECONDS]
+         fuzz every target for SECONDS (default 20) each on a scratch copy
+         of its corpus; fails on any crash
 ";
 
 /// Runs `program` with `args` from the workspace root, echoing the command

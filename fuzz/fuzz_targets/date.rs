@@ -1,0 +1,4 @@
+//! Dates parse without panicking and round-trip through their display form.
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| smtpkit_fuzz::date(data));
