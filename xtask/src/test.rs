@@ -30,13 +30,14 @@ enum Install {
     Pip(&'static str),
 }
 
-/// The third-party programs the tests need: Python's smtplib and curl
-/// (real clients), Postfix's smtp-sink and aiosmtpd (real servers).
+/// The third-party programs the tests need: Python's smtplib, curl and
+/// swaks (real clients), Postfix's smtp-sink and aiosmtpd (real servers).
 const REQUIRED_TOOLS: &[Tool] = &[
     Tool { probe: &["python3", "--version"], install: Install::Apt("python3") },
     Tool { probe: &["python3", "-m", "pip", "--version"], install: Install::Apt("python3-pip") },
     Tool { probe: &["curl", "--version"], install: Install::Apt("curl") },
     Tool { probe: &["sh", "-c", "command -v smtp-sink"], install: Install::Apt("postfix") },
+    Tool { probe: &["sh", "-c", "command -v swaks"], install: Install::Apt("swaks") },
     Tool { probe: &["python3", "-c", "import aiosmtpd"], install: Install::Pip("aiosmtpd") },
 ];
 

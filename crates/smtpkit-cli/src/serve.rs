@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use anyhow::Context as _;
 use serde_json::json;
 use smtpkit_codec::BareLineEndings;
-use smtpkit_mock::{Direction, MockServer, SessionConfig, StoredMessage};
+use smtpkit_mock::{parse_rule, Direction, MockServer, SessionConfig, StoredMessage};
 
 /// Arguments of `smtpkit serve`.
 #[derive(Debug, clap::Args)]
@@ -30,6 +30,11 @@ pub struct Args {
     /// What to do with a bare CR or LF in a message.
     #[arg(long, value_enum, default_value = "reject")]
     line_endings: LineEndings,
+    /// A scripted reply, `PHASE [ADDRESS] [times N] => REPLY`, e.g.
+    /// `rcpt nobody@example.net => 550 5.1.1 no such user` or
+    /// `mail times 1 => 451 4.7.1 greylisted, try again`; repeatable.
+    #[arg(long)]
+    rule: Vec<String>,
     /// Print JSON lines (listening, session bytes, messages) for scripts.
     #[arg(long)]
     json: bool,
@@ -72,7 +77,12 @@ async fn serve(args: &Args) -> anyhow::Result<()> {
     };
 
     let json = args.json;
-    let server = MockServer::builder()
+    let mut builder = MockServer::builder();
+    for text in &args.rule {
+        let rule = parse_rule(text).map_err(|e| anyhow::anyhow!("--rule {text:?}: {e}"))?;
+        builder = builder.rule(rule);
+    }
+    let server = builder
         .listen(args.listen)
         .session(session)
         .store_capacity(args.max_messages, true)

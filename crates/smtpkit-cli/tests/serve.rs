@@ -63,3 +63,35 @@ fn sent_size(seen: &[String]) -> String {
         .unwrap_or_default()
         .to_owned()
 }
+
+#[test]
+fn rules_script_replies_and_malformed_ones_are_refused_at_start() {
+    let bad = Command::new(env!("CARGO_BIN_EXE_smtpkit"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--rule", "rcpt nobody@example.net"])
+        .output()
+        .expect("runs");
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("PHASE [ADDRESS] [times N] => REPLY"));
+
+    let mut server = Command::new(env!("CARGO_BIN_EXE_smtpkit"))
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .args(["--rule", "rcpt nobody@example.net => 550 5.1.1 no such user"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("starts");
+    let mut lines = BufReader::new(server.stdout.take().expect("piped")).lines();
+    let first = lines.next().expect("a line").expect("UTF-8");
+    let addr = first
+        .strip_prefix("smtpkit serve: listening on ")
+        .and_then(|rest| rest.split(';').next())
+        .unwrap_or_else(|| panic!("{first}"))
+        .to_owned();
+    let sent = Command::new(env!("CARGO_BIN_EXE_smtpkit"))
+        .args(["send", "--server", &addr, "--from", "a@example.org", "--to", "nobody@example.net"])
+        .output()
+        .expect("send runs");
+    assert_eq!(sent.status.code(), Some(5), "every recipient refused");
+    assert!(String::from_utf8_lossy(&sent.stdout).contains("<- 550 5.1.1 no such user"));
+    let _ = server.kill();
+    let _ = server.wait();
+}

@@ -1,5 +1,5 @@
 //! The mock server with real third-party clients over 127.0.0.1: Python's
-//! smtplib and curl. `cargo xtask test` installs them and runs this file
+//! smtplib, curl and swaks. `cargo xtask test` installs them and runs this file
 //! through the `interop` feature.
 
 use std::process::Command;
@@ -59,4 +59,34 @@ s.quit()
             b"Subject: py\r\n\r\n.dot\r\nline\r\n".to_vec()
         ]
     );
+}
+
+#[tokio::test]
+async fn swaks_with_and_without_pipelining_arrives_byte_exact() {
+    let server = MockServer::start().await.expect("starts");
+    let port = server.addr().port().to_string();
+    for pipelining in [true, false] {
+        let port = port.clone();
+        let output = tokio::task::spawn_blocking(move || {
+            let mut command = Command::new("swaks");
+            command.args(["--server", "127.0.0.1", "--port", &port]);
+            command.args(["--from", "hoge@example.net", "--to", "fuga@example.net"]);
+            command.args(["--helo", "swaks.example", "--data", "Subject: swaks\n\n.dot\nline"]);
+            if pipelining {
+                command.arg("--pipeline");
+            }
+            command.output()
+        })
+        .await
+        .expect("joins")
+        .expect("swaks runs (cargo xtask test installs it)");
+        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stdout));
+    }
+    let stored = server
+        .wait_for(2, Duration::from_secs(5), |m| m.is_for("fuga@example.net"))
+        .await
+        .expect("both arrive");
+    for message in stored {
+        assert_eq!(message.message.content, b"Subject: swaks\r\n\r\n.dot\r\nline\r\n");
+    }
 }
