@@ -95,61 +95,52 @@ fn message(args: &Args, input: &[u8]) -> anyhow::Result<ExitCode> {
 /// Prints every reply of the input in canonical form.
 fn replies(args: &Args, input: &[u8]) -> anyhow::Result<ExitCode> {
     let options = ReplyOptions { allow_bare_lf: args.lenient, ..ReplyOptions::default() };
-    let mut out = io::stdout().lock();
-    let mut errors = 0usize;
-    let mut offset = 0;
-    while offset < input.len() {
-        let rest = &input[offset..];
-        match parse_reply(rest, &options) {
-            Ok(Status::Complete { value, consumed }) => {
-                out.write_all(&value.to_bytes())?;
-                if args.debug {
-                    writeln!(out, "  {value:?}")?;
-                }
-                offset += consumed;
-            }
-            Ok(Status::Incomplete) => {
-                writeln!(out, "incomplete: {} bytes at the end without a last line", rest.len())?;
-                errors += 1;
-                break;
-            }
-            Err(error) => {
-                report(&mut out, input, &error.shifted_by(offset), false)?;
-                errors += 1;
-                offset += skip_line(rest).unwrap_or(rest.len());
-            }
-        }
-    }
-    out.flush()?;
-    Ok(if errors == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+    let parse = |rest: &[u8]| {
+        parse_reply(rest, &options).map(|status| status.map(|r| (r.to_bytes(), format!("{r:?}"))))
+    };
+    each_value(args, input, parse, false)
 }
 
 /// Prints every command of the input in canonical form.
 fn commands(args: &Args, input: &[u8]) -> anyhow::Result<ExitCode> {
     let options = if args.lenient { CommandOptions::lenient() } else { CommandOptions::default() };
+    let parse = |rest: &[u8]| {
+        parse_command(rest, &options).map(|status| status.map(|c| (c.to_bytes(), format!("{c:?}"))))
+    };
+    each_value(args, input, parse, true)
+}
+
+/// Reads values one after another with `parse`, which gives each one's
+/// canonical bytes and structure; prints them, and every error with its
+/// position. After an error the rest of the line is skipped, as a server
+/// or client reading the stream would.
+fn each_value(
+    args: &Args,
+    input: &[u8],
+    parse: impl Fn(&[u8]) -> Result<Status<(Vec<u8>, String)>, ParseError>,
+    server_reads: bool,
+) -> anyhow::Result<ExitCode> {
     let mut out = io::stdout().lock();
     let mut errors = 0usize;
     let mut offset = 0;
-
     while offset < input.len() {
         let rest = &input[offset..];
-        match parse_command(rest, &options) {
-            Ok(Status::Complete { value, consumed }) => {
-                out.write_all(&value.to_bytes())?;
+        match parse(rest) {
+            Ok(Status::Complete { value: (canonical, structure), consumed }) => {
+                out.write_all(&canonical)?;
                 if args.debug {
-                    writeln!(out, "  {value:?}")?;
+                    writeln!(out, "  {structure}")?;
                 }
                 offset += consumed;
             }
             Ok(Status::Incomplete) => {
-                writeln!(out, "incomplete: {} bytes at the end without CRLF", rest.len())?;
+                writeln!(out, "incomplete: {} bytes at the end without a line end", rest.len())?;
                 errors += 1;
                 break;
             }
             Err(error) => {
-                report(&mut out, input, &error.shifted_by(offset), true)?;
+                report(&mut out, input, &error.shifted_by(offset), server_reads)?;
                 errors += 1;
-                // Recover as a server would: drop the rest of the bad line.
                 offset += skip_line(rest).unwrap_or(rest.len());
             }
         }
@@ -158,7 +149,6 @@ fn commands(args: &Args, input: &[u8]) -> anyhow::Result<ExitCode> {
     Ok(if errors == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE })
 }
 
-/// Prints an error with its line, a caret, and the server's reply.
 /// Prints an error with its line and a caret, and, for what a server reads,
 /// the reply it sends.
 fn report(

@@ -1,13 +1,15 @@
 //! `smtpkit serve` as a process: it listens, shows conversations and
 //! stored messages, and stops cleanly on SIGTERM.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
+use std::io::{BufRead, BufReader, Lines};
+use std::process::{Child, ChildStdout, Command, Stdio};
 
-#[test]
-fn serve_shows_the_session_and_the_stored_message_and_stops_on_sigterm() {
+/// Starts `smtpkit serve` on a free port with `extra` arguments, and
+/// returns it, the lines of its output after the first, and its address.
+fn start(extra: &[&str]) -> (Child, Lines<BufReader<ChildStdout>>, String) {
     let mut server = Command::new(env!("CARGO_BIN_EXE_smtpkit"))
         .args(["serve", "--listen", "127.0.0.1:0"])
+        .args(extra)
         .stdout(Stdio::piped())
         .spawn()
         .expect("starts");
@@ -18,6 +20,12 @@ fn serve_shows_the_session_and_the_stored_message_and_stops_on_sigterm() {
         .and_then(|rest| rest.split(';').next())
         .unwrap_or_else(|| panic!("{first}"))
         .to_owned();
+    (server, lines, addr)
+}
+
+#[test]
+fn serve_shows_the_session_and_the_stored_message_and_stops_on_sigterm() {
+    let (mut server, mut lines, addr) = start(&[]);
 
     let sent = Command::new(env!("CARGO_BIN_EXE_smtpkit"))
         .args(["send", "--server", &addr, "--from", "hoge@example.net", "--to", "fuga@example.net"])
@@ -73,19 +81,8 @@ fn rules_script_replies_and_malformed_ones_are_refused_at_start() {
     assert_eq!(bad.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("PHASE [ADDRESS] [times N] => REPLY"));
 
-    let mut server = Command::new(env!("CARGO_BIN_EXE_smtpkit"))
-        .args(["serve", "--listen", "127.0.0.1:0"])
-        .args(["--rule", "rcpt nobody@example.net => 550 5.1.1 no such user"])
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("starts");
-    let mut lines = BufReader::new(server.stdout.take().expect("piped")).lines();
-    let first = lines.next().expect("a line").expect("UTF-8");
-    let addr = first
-        .strip_prefix("smtpkit serve: listening on ")
-        .and_then(|rest| rest.split(';').next())
-        .unwrap_or_else(|| panic!("{first}"))
-        .to_owned();
+    let (mut server, _lines, addr) =
+        start(&["--rule", "rcpt nobody@example.net => 550 5.1.1 no such user"]);
     let sent = Command::new(env!("CARGO_BIN_EXE_smtpkit"))
         .args(["send", "--server", &addr, "--from", "a@example.org", "--to", "nobody@example.net"])
         .output()
