@@ -107,6 +107,11 @@ fn prepare(args: &Args) -> anyhow::Result<(Envelope, Vec<u8>)> {
             builder = builder.to(mailbox.clone());
         }
         if let Some(subject) = &args.subject {
+            // Encoding would make a line break harmless, but a subject with
+            // one is a mistake or an attack, so it is refused outright.
+            if let Some(at) = subject.find(['\r', '\n', '\0']) {
+                bail!("--subject: CR, LF or NUL at offset {at}");
+            }
             builder = builder.subject(subject.clone());
         }
         for field in &args.header {

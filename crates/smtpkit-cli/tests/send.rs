@@ -78,7 +78,15 @@ fn no_server_exits_2() {
 fn line_breaks_in_arguments_are_refused_before_connecting() {
     let (port, server) = server("250 ok\r\n");
     let addr = format!("127.0.0.1:{port}");
-    let table: [&[&str]; 4] = [
+    let table: [&[&str]; 5] = [
+        &[
+            "--from",
+            "a@example.org",
+            "--to",
+            "b@example.org",
+            "--subject",
+            "hi\r\nBcc: x@y.example",
+        ],
         &["--from", "a@example.org\r\nRCPT TO:<x@evil.example>", "--to", "b@example.org"],
         &["--from", "a@example.org", "--to", "b@example.org>\r\nDATA"],
         &["--from", "a@example.org", "--to", "b@example.org", "--ehlo", "x\r\nMAIL FROM:<>"],
