@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use anyhow::Context as _;
 use serde_json::json;
 use smtpkit_codec::BareLineEndings;
-use smtpkit_mock::{parse_rule, Direction, MockServer, SessionConfig, StoredMessage};
+use smtpkit_mock::{parse_rule, Direction, Maildirs, MockServer, SessionConfig, StoredMessage};
 
 /// Arguments of `smtpkit serve`.
 #[derive(Debug, clap::Args)]
@@ -30,6 +30,10 @@ pub struct Args {
     /// What to do with a bare CR or LF in a message.
     #[arg(long, value_enum, default_value = "reject")]
     line_endings: LineEndings,
+    /// Also deliver each accepted message into a Maildir per recipient
+    /// under DIR (written to tmp/, renamed into new/ before the 250).
+    #[arg(long, value_name = "DIR")]
+    maildir: Option<std::path::PathBuf>,
     /// A scripted reply, `PHASE [ADDRESS] [times N] => REPLY`, e.g.
     /// `rcpt nobody@example.net => 550 5.1.1 no such user` or
     /// `mail times 1 => 451 4.7.1 greylisted, try again`; repeatable.
@@ -81,6 +85,11 @@ async fn serve(args: &Args) -> anyhow::Result<()> {
     for text in &args.rule {
         let rule = parse_rule(text).map_err(|e| anyhow::anyhow!("--rule {text:?}: {e}"))?;
         builder = builder.rule(rule);
+    }
+    if let Some(dir) = &args.maildir {
+        let maildirs =
+            Maildirs::new(dir).with_context(|| format!("--maildir {}", dir.display()))?;
+        builder = builder.maildir(maildirs);
     }
     let server = builder
         .listen(args.listen)

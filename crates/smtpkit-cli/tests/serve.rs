@@ -92,3 +92,26 @@ fn rules_script_replies_and_malformed_ones_are_refused_at_start() {
     let _ = server.kill();
     let _ = server.wait();
 }
+
+#[test]
+fn serve_delivers_into_a_maildir_when_asked() {
+    let root = std::env::temp_dir().join(format!("smtpkit-serve-maildir-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&root);
+    let root_arg = root.to_string_lossy().into_owned();
+    let (mut server, mut lines, addr) = start(&["--maildir", &root_arg]);
+    let sent = Command::new(env!("CARGO_BIN_EXE_smtpkit"))
+        .args(["send", "--server", &addr, "--from", "hoge@example.net", "--to", "fuga@example.net"])
+        .args(["--body", "Hello, this is HAL-9000."])
+        .output()
+        .expect("send runs");
+    assert!(sent.status.success());
+    assert!(lines.any(|l| l.is_ok_and(|l| l.starts_with("stored #1"))));
+    let new = root.join("fuga@example.net").join("new");
+    let file =
+        std::fs::read_dir(&new).expect("new/").next().expect("a file").expect("entry").path();
+    let content = String::from_utf8(std::fs::read(file).expect("readable")).expect("UTF-8");
+    assert!(content.ends_with("\r\n\r\nHello, this is HAL-9000.\r\n"), "{content}");
+    let _ = server.kill();
+    let _ = server.wait();
+    let _ = std::fs::remove_dir_all(&root);
+}

@@ -36,6 +36,7 @@
 #![forbid(unsafe_code)]
 
 mod config;
+mod maildir;
 mod message;
 mod policy;
 mod rules;
@@ -48,6 +49,7 @@ pub use config::{
     ConfigError, Extensions, SessionConfig, DEFAULT_ERRORS_LIMIT, DEFAULT_HOSTNAME,
     DEFAULT_MESSAGE_SIZE_LIMIT, DEFAULT_RECIPIENTS_LIMIT, EXTENSION_LINE_ALLOWANCE,
 };
+pub use maildir::Maildirs;
 pub use message::{
     Envelope, Hello, HelloVerb, ReceivedMessage, Recipient, SessionFacts, Transfer, Violation,
 };

@@ -11,6 +11,7 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
 
 use smtpkit_codec::{EnhancedStatusCode, Reply, ReplyCode};
 
@@ -38,6 +39,8 @@ pub enum On {
 /// What a rule does when it fires.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Action {
+    /// Go on as the session would; with [`Rule::delay`], a slow server.
+    Continue,
     /// Answer with this reply.
     Reply(Reply<'static>),
     /// Close the connection, with 421 first or without a word.
@@ -79,6 +82,8 @@ pub struct Rule {
     expected: Option<u64>,
     /// How often it fired, shared by the sessions.
     matched: Arc<AtomicU64>,
+    /// How long to hold the reply back when it fires.
+    delay: Duration,
 }
 
 impl Rule {
@@ -100,6 +105,7 @@ impl Rule {
             times: None,
             expected: None,
             matched: Arc::new(AtomicU64::new(0)),
+            delay: Duration::ZERO,
         }
     }
 
@@ -140,6 +146,20 @@ impl Rule {
         self
     }
 
+    /// Holds the session's reply back for `delay` when the rule fires, as
+    /// a slow server would. Combine it with [`reply`](Self::reply) to
+    /// answer late, or with [`pass`](Self::pass) to answer as usual, late.
+    pub fn delay(mut self, delay: Duration) -> Self {
+        self.delay = delay;
+        self
+    }
+
+    /// Lets the session answer as it would (the default action refuses).
+    pub fn pass(mut self) -> Self {
+        self.action = Action::Continue;
+        self
+    }
+
     /// Fires at most `n` times; after that the session goes on as usual.
     pub fn up_to_n_times(mut self, n: u64) -> Self {
         self.times = Some(n);
@@ -170,6 +190,7 @@ impl Rule {
             return None;
         }
         Some(match &self.action {
+            Action::Continue => Decision::Continue,
             Action::Reply(reply) => Decision::Reply(reply.clone()),
             Action::Drop { with_421 } => Decision::Drop { with_421: *with_421 },
         })
@@ -265,9 +286,10 @@ impl Rules {
             .any(|r| r.expected.is_some())
     }
 
-    /// A policy for one session that asks these rules, then `inner`.
-    pub(crate) fn policy(&self, inner: Box<dyn Policy>) -> RulesPolicy {
-        RulesPolicy { rules: self.clone(), inner }
+    /// A policy for one session that asks these rules, then `inner`; a
+    /// rule's delay, in milliseconds, is left in `delay` for the I/O layer.
+    pub(crate) fn policy(&self, inner: Box<dyn Policy>, delay: Arc<AtomicU64>) -> RulesPolicy {
+        RulesPolicy { rules: self.clone(), inner, delay }
     }
 }
 
@@ -285,15 +307,29 @@ pub(crate) struct RulesPolicy {
     rules: Rules,
     /// Asked when no rule fires.
     inner: Box<dyn Policy>,
+    /// Where a fired rule's delay goes, in milliseconds.
+    delay: Arc<AtomicU64>,
 }
 
 impl Policy for RulesPolicy {
     fn decide(&mut self, phase: Phase<'_>) -> Decision {
         let fired = {
             let rules = self.rules.rules.lock().unwrap_or_else(PoisonError::into_inner);
-            rules.iter().find_map(|rule| rule.fire(&phase))
+            rules.iter().find_map(|rule| rule.fire(&phase).map(|d| (d, rule.delay)))
         };
-        fired.unwrap_or_else(|| self.inner.decide(phase))
+        match fired {
+            Some((decision, delay)) => {
+                let millis = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX);
+                self.delay.fetch_add(millis, Ordering::SeqCst);
+                match decision {
+                    // A rule that only delays leaves the decision to the
+                    // rest of the chain.
+                    Decision::Continue => self.inner.decide(phase),
+                    other => other,
+                }
+            }
+            None => self.inner.decide(phase),
+        }
     }
 }
 

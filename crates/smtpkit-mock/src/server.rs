@@ -4,6 +4,7 @@
 //! to the [`Store`].
 
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -15,6 +16,7 @@ use tokio::task::JoinHandle;
 use tracing::{debug, info, warn};
 
 use crate::config::SessionConfig;
+use crate::maildir::Maildirs;
 use crate::policy::{AcceptAll, Decision, Phase, Policy};
 use crate::rules::{Rule, Rules, VerifyError};
 use crate::session::{Event, Session};
@@ -61,6 +63,8 @@ pub struct MockServerBuilder {
     on_message: Option<MessageObserver>,
     /// Scripted replies, shared by the sessions.
     rules: Rules,
+    /// Where accepted messages are also delivered, if anywhere.
+    maildirs: Option<Arc<Maildirs>>,
 }
 
 impl std::fmt::Debug for MockServerBuilder {
@@ -89,6 +93,7 @@ impl Default for MockServerBuilder {
             on_io: None,
             on_message: None,
             rules: Rules::default(),
+            maildirs: None,
         }
     }
 }
@@ -136,6 +141,14 @@ impl MockServerBuilder {
     /// the policy.
     pub fn rule(self, rule: Rule) -> Self {
         self.rules.add(rule);
+        self
+    }
+
+    /// Also delivers every accepted message into a Maildir per recipient
+    /// under `maildirs`, before its 250; a failed delivery answers
+    /// 451 4.3.0 and the message is not stored.
+    pub fn maildir(mut self, maildirs: Maildirs) -> Self {
+        self.maildirs = Some(Arc::new(maildirs));
         self
     }
 
@@ -366,8 +379,15 @@ async fn connection(
     store: &Arc<Store>,
     mut shutdown: watch::Receiver<bool>,
 ) {
-    let rules = settings.rules.policy((settings.policy)());
-    let policy = Box::new(StoreGuard { inner: Box::new(rules), store: Arc::clone(store) });
+    let delay = Arc::new(AtomicU64::new(0));
+    let rules = settings.rules.policy((settings.policy)(), Arc::clone(&delay));
+    let guarded = StoreGuard { inner: Box::new(rules), store: Arc::clone(store) };
+    let policy: Box<dyn Policy> = match &settings.maildirs {
+        Some(maildirs) => {
+            Box::new(MaildirGuard { inner: Box::new(guarded), maildirs: Arc::clone(maildirs) })
+        }
+        None => Box::new(guarded),
+    };
     let Ok(mut session) = Session::with_policy(settings.session.clone(), peer.to_string(), policy)
     else {
         return;
@@ -402,6 +422,11 @@ async fn connection(
             }
         }
         let output = session.take_output();
+        // A rule that fired may hold the reply back for a while.
+        let held = delay.swap(0, Ordering::SeqCst);
+        if held > 0 {
+            tokio::time::sleep(Duration::from_millis(held)).await;
+        }
         if !output.is_empty() {
             observe(Direction::Server, &output);
             if stream.write_all(&output).await.is_err() {
@@ -447,6 +472,45 @@ async fn connection(
                 }
             }
             Err(_) => session.deadline_expired(),
+        }
+    }
+}
+
+/// Delivers a message into the Maildirs once every other policy let it
+/// pass, and refuses it with 451 4.3.0 when the delivery fails.
+struct MaildirGuard {
+    /// The policies before delivery.
+    inner: Box<dyn Policy>,
+    /// Where to deliver.
+    maildirs: Arc<Maildirs>,
+}
+
+impl Policy for MaildirGuard {
+    fn decide(&mut self, phase: Phase<'_>) -> Decision {
+        let decision = self.inner.decide(phase);
+        let Phase::EndOfData { message } = phase else { return decision };
+        let accepted = match &decision {
+            Decision::Continue => true,
+            Decision::Reply(reply) => reply.is_positive(),
+            Decision::Drop { .. } => false,
+        };
+        if !accepted {
+            return decision;
+        }
+        // The files are small and the mock is a test tool, so the write
+        // is done in place rather than on a blocking thread.
+        match self.maildirs.deliver(message) {
+            Ok(_) => decision,
+            Err(error) => {
+                warn!(%error, "Maildir delivery failed");
+                let reply = Reply::single(
+                    ReplyCode::LOCAL_ERROR,
+                    Some(EnhancedStatusCode::TRANSIENT_SYSTEM),
+                    "could not deliver to the Maildir",
+                )
+                .expect("a fixed reply is valid");
+                Decision::Reply(reply)
+            }
         }
     }
 }

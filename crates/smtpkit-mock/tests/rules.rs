@@ -102,3 +102,17 @@ async fn an_unmet_expectation_is_reported_and_fails_on_drop() {
     let text = message.downcast_ref::<String>().cloned().unwrap_or_default();
     assert!(text.contains("matched 0") && text.contains("fuga@example.net"), "{text}");
 }
+
+#[tokio::test]
+async fn a_delay_holds_the_reply_back_and_then_the_session_goes_on() {
+    let server = MockServer::builder()
+        .rule(Rule::on(On::Mail).delay(Duration::from_millis(300)).pass().expect(1))
+        .start()
+        .await
+        .expect("starts");
+    let started = std::time::Instant::now();
+    let replies = converse(&server, SESSION).await;
+    assert!(started.elapsed() >= Duration::from_millis(300));
+    assert_eq!(codes(&replies), ["220", "250", "250", "250", "354", "250", "221"]);
+    server.verify().expect("fired once");
+}
