@@ -1,12 +1,21 @@
 //! The transcript of a session: what the client sent and the server
 //! replied, in order, bounded in size.
 
+use std::collections::VecDeque;
 use std::fmt;
 
 /// The most octets a [`Transcript`] keeps, both directions together: 64
-/// KiB. What comes after is counted, not kept, so that a long session or
-/// a large message cannot make the transcript grow without bound.
+/// KiB. The first quarter holds the start of the session, the rest its most
+/// recent bytes; what falls between is counted, not kept, so that a long
+/// session or a large message cannot make the transcript grow without
+/// bound, and a message's transcript still shows its own transaction.
 pub const TRANSCRIPT_LIMIT: usize = 64 * 1024;
+
+/// Octets of the session's start that are kept.
+const HEAD_LIMIT: usize = TRANSCRIPT_LIMIT / 4;
+
+/// Octets of the session's most recent bytes that are kept.
+const TAIL_LIMIT: usize = TRANSCRIPT_LIMIT - HEAD_LIMIT;
 
 /// Who sent the bytes of a transcript entry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -20,9 +29,9 @@ pub enum Direction {
 /// The bytes a session exchanged, as a list of turns: each entry holds the
 /// bytes one side sent before the other side's next bytes.
 ///
-/// The transcript keeps the first [`TRANSCRIPT_LIMIT`] octets; once it is
-/// full it only counts what it leaves out, and its rendering ends with a
-/// marker that says how much that was.
+/// The transcript keeps the start of the session and its most recent
+/// bytes, [`TRANSCRIPT_LIMIT`] octets in all; its rendering marks where
+/// bytes were left out, and how many.
 ///
 /// ```
 /// use smtpkit_mock::{Direction, Transcript};
@@ -35,11 +44,15 @@ pub enum Direction {
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct Transcript {
-    /// The turns, each with at least one byte.
-    entries: Vec<(Direction, Vec<u8>)>,
-    /// Octets kept over all entries.
-    len: usize,
-    /// Octets left out because the limit was reached.
+    /// The first turns, up to [`HEAD_LIMIT`] octets.
+    head: Vec<(Direction, Vec<u8>)>,
+    /// Octets in `head`.
+    head_len: usize,
+    /// The most recent turns, up to [`TAIL_LIMIT`] octets.
+    tail: VecDeque<(Direction, Vec<u8>)>,
+    /// Octets in `tail`.
+    tail_len: usize,
+    /// Octets left out between head and tail.
     omitted: u64,
 }
 
@@ -51,69 +64,102 @@ impl Transcript {
 
     /// Appends bytes sent in `direction`, joining them to the last entry
     /// when that one went the same way.
-    pub fn record(&mut self, direction: Direction, bytes: &[u8]) {
-        // TODO: only the head of a session is kept, so in a long session
-        // the transcripts of later messages end before those messages;
-        // keeping the head and the most recent tail would show both.
-        let room = TRANSCRIPT_LIMIT - self.len;
-        let (kept, left) = bytes.split_at(bytes.len().min(room));
-        self.omitted += left.len() as u64;
-        if kept.is_empty() {
+    pub fn record(&mut self, direction: Direction, mut bytes: &[u8]) {
+        if self.tail.is_empty() && self.omitted == 0 {
+            let take = bytes.len().min(HEAD_LIMIT - self.head_len);
+            if take > 0 {
+                push(&mut self.head, direction, &bytes[..take]);
+                self.head_len += take;
+            }
+            bytes = &bytes[take..];
+        }
+        if bytes.is_empty() {
             return;
         }
 
-        self.len += kept.len();
-        match self.entries.last_mut() {
-            Some((last, turn)) if *last == direction => turn.extend_from_slice(kept),
-            _ => self.entries.push((direction, kept.to_vec())),
+        // More than the tail holds at once: only its end can stay.
+        if bytes.len() > TAIL_LIMIT {
+            self.omitted += (bytes.len() - TAIL_LIMIT) as u64;
+            bytes = &bytes[bytes.len() - TAIL_LIMIT..];
+        }
+        match self.tail.back_mut() {
+            Some((last, turn)) if *last == direction => turn.extend_from_slice(bytes),
+            _ => self.tail.push_back((direction, bytes.to_vec())),
+        }
+        self.tail_len += bytes.len();
+        while self.tail_len > TAIL_LIMIT {
+            let excess = self.tail_len - TAIL_LIMIT;
+            let Some((_, front)) = self.tail.front_mut() else { break };
+            let cut = excess.min(front.len());
+            front.drain(..cut);
+            if front.is_empty() {
+                self.tail.pop_front();
+            }
+            self.tail_len -= cut;
+            self.omitted += cut as u64;
         }
     }
 
-    /// The turns in order.
-    pub fn entries(&self) -> &[(Direction, Vec<u8>)] {
-        &self.entries
+    /// The turns kept, in order: the start of the session, then its most
+    /// recent bytes.
+    pub fn entries(&self) -> impl Iterator<Item = (Direction, &[u8])> {
+        self.head.iter().chain(self.tail.iter()).map(|(d, bytes)| (*d, bytes.as_slice()))
     }
 
     /// Octets kept, over all entries.
     pub fn len(&self) -> usize {
-        self.len
+        self.head_len + self.tail_len
     }
 
     /// True when nothing was recorded.
     pub fn is_empty(&self) -> bool {
-        self.len == 0 && self.omitted == 0
+        self.len() == 0 && self.omitted == 0
     }
 
-    /// True when the limit was reached and bytes were left out.
+    /// True when bytes were left out.
     pub fn is_truncated(&self) -> bool {
         self.omitted > 0
     }
 
-    /// Octets left out after the limit was reached.
+    /// Octets left out between the start and the most recent bytes.
     pub fn omitted(&self) -> u64 {
         self.omitted
     }
 }
 
+/// Adds bytes to a list of turns, joining them to the last turn when it
+/// went the same way.
+fn push(turns: &mut Vec<(Direction, Vec<u8>)>, direction: Direction, bytes: &[u8]) {
+    match turns.last_mut() {
+        Some((last, turn)) if *last == direction => turn.extend_from_slice(bytes),
+        _ => turns.push((direction, bytes.to_vec())),
+    }
+}
+
 /// One line per line sent, prefixed `C: ` or `S: `, with CRLF taken off,
-/// every other byte outside printable ASCII escaped, and a last line
-/// `[… N octets not kept]` when the transcript was truncated.
+/// every other byte outside printable ASCII escaped, and a line
+/// `[… N octets not kept]` where bytes were left out.
 impl fmt::Display for Transcript {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (direction, bytes) in &self.entries {
-            let prefix = match direction {
-                Direction::Client => "C: ",
-                Direction::Server => "S: ",
-            };
-            for line in bytes.split_inclusive(|&b| b == b'\n') {
-                let line = line.strip_suffix(b"\r\n").unwrap_or(line);
-                writeln!(f, "{prefix}{}", line.escape_ascii())?;
+        let turns = |f: &mut fmt::Formatter<'_>,
+                     turns: &mut dyn Iterator<Item = &(Direction, Vec<u8>)>| {
+            for (direction, bytes) in turns {
+                let prefix = match direction {
+                    Direction::Client => "C: ",
+                    Direction::Server => "S: ",
+                };
+                for line in bytes.split_inclusive(|&b| b == b'\n') {
+                    let line = line.strip_suffix(b"\r\n").unwrap_or(line);
+                    writeln!(f, "{prefix}{}", line.escape_ascii())?;
+                }
             }
-        }
+            Ok(())
+        };
+        turns(f, &mut self.head.iter())?;
         if self.omitted > 0 {
             writeln!(f, "[… {} octets not kept]", self.omitted)?;
         }
-        Ok(())
+        turns(f, &mut self.tail.iter())
     }
 }
 
@@ -133,25 +179,30 @@ mod tests {
         ] {
             transcript.record(direction, bytes);
         }
+        let entries: Vec<(Direction, &[u8])> = transcript.entries().collect();
         assert_eq!(
-            transcript.entries(),
-            &[
-                (Direction::Client, b"NOOP\r\n".to_vec()),
-                (Direction::Server, b"250 ok\r\n".to_vec()),
-                (Direction::Client, b"QUIT\r\n".to_vec()),
+            entries,
+            [
+                (Direction::Client, &b"NOOP\r\n"[..]),
+                (Direction::Server, b"250 ok\r\n"),
+                (Direction::Client, b"QUIT\r\n"),
             ]
         );
     }
 
     #[test]
-    fn transcript_keeps_the_limit_and_counts_the_rest() {
+    fn transcript_keeps_the_start_and_the_latest_bytes_and_counts_the_rest() {
         let mut transcript = Transcript::new();
-        transcript.record(Direction::Client, &vec![b'a'; TRANSCRIPT_LIMIT - 1]);
-        transcript.record(Direction::Server, b"250 ok\r\n");
-        transcript.record(Direction::Client, b"more");
+        transcript.record(Direction::Server, b"220 hello\r\n");
+        transcript.record(Direction::Client, &vec![b'a'; TRANSCRIPT_LIMIT * 2]);
+        transcript.record(Direction::Server, b"250 latest\r\n");
         assert_eq!(transcript.len(), TRANSCRIPT_LIMIT);
-        assert_eq!(transcript.omitted(), 11);
-        assert!(transcript.to_string().ends_with("S: 2\n[… 11 octets not kept]\n"));
+        let recorded = 11 + TRANSCRIPT_LIMIT * 2 + 12;
+        assert_eq!(transcript.omitted(), (recorded - TRANSCRIPT_LIMIT) as u64);
+        let text = transcript.to_string();
+        assert!(text.starts_with("S: 220 hello\nC: aaa"), "{}", &text[..40]);
+        assert!(text.contains("octets not kept]\nC: aaa"));
+        assert!(text.ends_with("S: 250 latest\n"));
     }
 
     #[test]
