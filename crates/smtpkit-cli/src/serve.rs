@@ -81,6 +81,7 @@ async fn serve(args: &Args) -> anyhow::Result<()> {
     };
 
     let json = args.json;
+    let max_messages = args.max_messages;
     let mut builder = MockServer::builder();
     for text in &args.rule {
         let rule = parse_rule(text).map_err(|e| anyhow::anyhow!("--rule {text:?}: {e}"))?;
@@ -96,7 +97,18 @@ async fn serve(args: &Args) -> anyhow::Result<()> {
         .session(session)
         .store_capacity(args.max_messages, true)
         .on_io(move |id, direction, bytes| print_io(json, id, direction, bytes))
-        .on_message(move |message| print_message(json, message))
+        .on_message(move |message| {
+            print_message(json, message);
+            // The store keeps the newest `max_messages`; say when the
+            // oldest went.
+            if let Some(gone) = message.id.checked_sub(max_messages as u64).filter(|&id| id > 0) {
+                if json {
+                    println!("{}", json!({ "event": "evicted", "id": gone }));
+                } else {
+                    println!("evicted #{gone}: the store keeps the newest {max_messages} messages");
+                }
+            }
+        })
         .start()
         .await
         .with_context(|| format!("listening on {}", args.listen))?;

@@ -115,3 +115,19 @@ fn serve_delivers_into_a_maildir_when_asked() {
     let _ = server.wait();
     let _ = std::fs::remove_dir_all(&root);
 }
+
+#[test]
+fn serve_keeps_the_newest_messages_and_says_when_it_evicts() {
+    let (mut server, mut lines, addr) = start(&["--max-messages", "1"]);
+    for _ in 0..2 {
+        let sent = Command::new(env!("CARGO_BIN_EXE_smtpkit"))
+            .args(["send", "--server", &addr, "--from", "a@example.org", "--to", "b@example.org"])
+            .output()
+            .expect("send runs");
+        assert!(sent.status.success());
+    }
+    let evicted = lines.by_ref().map_while(Result::ok).find(|l| l.starts_with("evicted #"));
+    assert_eq!(evicted.as_deref(), Some("evicted #1: the store keeps the newest 1 messages"));
+    let _ = server.kill();
+    let _ = server.wait();
+}

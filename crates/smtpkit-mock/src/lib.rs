@@ -54,7 +54,7 @@ pub use message::{
     Envelope, Hello, HelloVerb, ReceivedMessage, Recipient, SessionFacts, Transfer, Violation,
 };
 pub use policy::{AcceptAll, Decision, Phase, Policy};
-pub use rules::{parse_rule, Action, On, Rule, Rules, VerifyError};
+pub use rules::{parse_rule, Action, On, Rule, RuleGuard, Rules, VerifyError};
 pub use server::{
     IoObserver, MessageObserver, MockServer, MockServerBuilder, PolicyFactory,
     DEFAULT_COMMAND_DEADLINE, DEFAULT_CONNECTION_LIMIT,

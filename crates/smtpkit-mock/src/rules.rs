@@ -252,6 +252,14 @@ impl Rules {
         self.rules.lock().unwrap_or_else(PoisonError::into_inner).push(rule);
     }
 
+    /// Adds a rule and returns a guard that removes it when dropped, then
+    /// checks its expectation.
+    pub fn add_scoped(&self, rule: Rule) -> RuleGuard {
+        let matched = Arc::clone(&rule.matched);
+        self.add(rule);
+        RuleGuard { rules: self.clone(), matched }
+    }
+
     /// Checks every expectation.
     ///
     /// # Errors
@@ -290,6 +298,59 @@ impl Rules {
     /// rule's delay, in milliseconds, is left in `delay` for the I/O layer.
     pub(crate) fn policy(&self, inner: Box<dyn Policy>, delay: Arc<AtomicU64>) -> RulesPolicy {
         RulesPolicy { rules: self.clone(), inner, delay }
+    }
+}
+
+/// A rule that lives until this guard is dropped. Dropping it removes the
+/// rule and checks its expectation, panicking with a report when it is
+/// unmet (unless the thread is already panicking), so that the test that
+/// set it fails at the end of the scope.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> std::io::Result<()> {
+/// use smtpkit_mock::{MockServer, On, Rule};
+///
+/// let server = MockServer::start().await?;
+/// {
+///     let guard = server.scoped_rule(Rule::on(On::Connect).expect(0));
+///     assert_eq!(guard.matched(), 0);
+/// } // verified here: no client connected, as expected
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Debug)]
+pub struct RuleGuard {
+    /// The rules the rule was added to.
+    rules: Rules,
+    /// The rule's count, which also identifies it.
+    matched: Arc<AtomicU64>,
+}
+
+impl RuleGuard {
+    /// How often the rule fired so far.
+    pub fn matched(&self) -> u64 {
+        self.matched.load(Ordering::SeqCst)
+    }
+}
+
+impl Drop for RuleGuard {
+    fn drop(&mut self) {
+        let removed = {
+            let mut rules = self.rules.rules.lock().unwrap_or_else(PoisonError::into_inner);
+            let index = rules.iter().position(|r| Arc::ptr_eq(&r.matched, &self.matched));
+            index.map(|i| rules.remove(i))
+        };
+        let Some(rule) = removed else { return };
+        if std::thread::panicking() {
+            return;
+        }
+        if let Some(expected) = rule.expected {
+            let matched = rule.matched();
+            if matched != expected {
+                panic!("scoped rule on {:?} expected {expected} times, matched {matched}", rule.on);
+            }
+        }
     }
 }
 

@@ -18,7 +18,7 @@ use tracing::{debug, info, warn};
 use crate::config::SessionConfig;
 use crate::maildir::Maildirs;
 use crate::policy::{AcceptAll, Decision, Phase, Policy};
-use crate::rules::{Rule, Rules, VerifyError};
+use crate::rules::{Rule, RuleGuard, Rules, VerifyError};
 use crate::session::{Event, Session};
 use crate::store::{summary, Store, Stored, StoredMessage, WaitError, DEFAULT_STORE_CAPACITY};
 use crate::transcript::Direction;
@@ -286,6 +286,12 @@ impl MockServer {
     /// Adds a scripted reply to the running server.
     pub fn add_rule(&self, rule: Rule) {
         self.rules.add(rule);
+    }
+
+    /// Adds a scripted reply that lasts until the returned guard is
+    /// dropped, which then verifies its expectation.
+    pub fn scoped_rule(&self, rule: Rule) -> RuleGuard {
+        self.rules.add_scoped(rule)
     }
 
     /// Checks the rules' expectations.

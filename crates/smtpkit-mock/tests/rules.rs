@@ -116,3 +116,23 @@ async fn a_delay_holds_the_reply_back_and_then_the_session_goes_on() {
     assert_eq!(codes(&replies), ["220", "250", "250", "250", "354", "250", "221"]);
     server.verify().expect("fired once");
 }
+
+#[tokio::test]
+async fn a_scoped_rule_applies_within_its_scope_and_verifies_on_drop() {
+    let server = MockServer::start().await.expect("starts");
+    {
+        let guard =
+            server.scoped_rule(Rule::on(On::Rcpt).reply(Reply::mailbox_unavailable()).expect(1));
+        let refused = converse(&server, SESSION).await;
+        assert_eq!(codes(&refused)[3], "550");
+        assert_eq!(guard.matched(), 1);
+    }
+    // Out of scope, the rule is gone.
+    let accepted = converse(&server, SESSION).await;
+    assert_eq!(codes(&accepted), ["220", "250", "250", "250", "354", "250", "221"]);
+
+    let guard = server.scoped_rule(Rule::on(On::Data).expect(3));
+    let dropped = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| drop(guard)));
+    let text = dropped.expect_err("unmet").downcast_ref::<String>().cloned().unwrap_or_default();
+    assert!(text.contains("expected 3 times, matched 0"), "{text}");
+}
