@@ -5,14 +5,15 @@ use std::collections::VecDeque;
 use std::fmt;
 
 /// The most octets a [`Transcript`] keeps, both directions together: 64
-/// KiB. The first quarter holds the start of the session, the rest its most
-/// recent bytes; what falls between is counted, not kept, so that a long
-/// session or a large message cannot make the transcript grow without
-/// bound, and a message's transcript still shows its own transaction.
+/// KiB. The first 4 KiB hold the start of the session (the greeting and
+/// EHLO), the rest its most recent bytes; what falls between is counted,
+/// not kept, so that a long session or a large message cannot make the
+/// transcript grow without bound, and a message's transcript still shows
+/// its own transaction.
 pub const TRANSCRIPT_LIMIT: usize = 64 * 1024;
 
 /// Octets of the session's start that are kept.
-const HEAD_LIMIT: usize = TRANSCRIPT_LIMIT / 4;
+const HEAD_LIMIT: usize = 4 * 1024;
 
 /// Octets of the session's most recent bytes that are kept.
 const TAIL_LIMIT: usize = TRANSCRIPT_LIMIT - HEAD_LIMIT;
@@ -54,6 +55,8 @@ pub struct Transcript {
     tail_len: usize,
     /// Octets left out between head and tail.
     omitted: u64,
+    /// True once the head takes no more bytes.
+    head_closed: bool,
 }
 
 impl Transcript {
@@ -65,13 +68,16 @@ impl Transcript {
     /// Appends bytes sent in `direction`, joining them to the last entry
     /// when that one went the same way.
     pub fn record(&mut self, direction: Direction, mut bytes: &[u8]) {
-        if self.tail.is_empty() && self.omitted == 0 {
+        if !self.head_closed {
             let take = bytes.len().min(HEAD_LIMIT - self.head_len);
             if take > 0 {
                 push(&mut self.head, direction, &bytes[..take]);
                 self.head_len += take;
             }
             bytes = &bytes[take..];
+            if !bytes.is_empty() {
+                self.head_closed = true;
+            }
         }
         if bytes.is_empty() {
             return;
@@ -98,6 +104,19 @@ impl Transcript {
             self.tail_len -= cut;
             self.omitted += cut as u64;
         }
+    }
+
+    /// Forgets the recent bytes, counting them as left out, so that what is
+    /// recorded next follows the start of the session directly. A session
+    /// calls this after each message, so that every message carries the
+    /// start of its session and its own transaction rather than all the
+    /// messages before it.
+    pub fn forget_recent(&mut self) {
+        self.omitted += self.tail_len as u64;
+        self.tail.clear();
+        self.tail_len = 0;
+        // From here on, new bytes go to the tail, never back to the head.
+        self.head_closed = true;
     }
 
     /// The turns kept, in order: the start of the session, then its most
@@ -203,6 +222,20 @@ mod tests {
         assert!(text.starts_with("S: 220 hello\nC: aaa"), "{}", &text[..40]);
         assert!(text.contains("octets not kept]\nC: aaa"));
         assert!(text.ends_with("S: 250 latest\n"));
+    }
+
+    #[test]
+    fn forgetting_the_recent_bytes_keeps_the_start_and_marks_the_gap() {
+        let mut transcript = Transcript::new();
+        transcript.record(Direction::Server, b"220 hello\r\n");
+        transcript.forget_recent();
+        transcript.record(Direction::Client, b"first message\r\n");
+        transcript.forget_recent();
+        transcript.record(Direction::Client, b"second message\r\n");
+        assert_eq!(
+            transcript.to_string(),
+            "S: 220 hello\n[… 15 octets not kept]\nC: second message\n"
+        );
     }
 
     #[test]

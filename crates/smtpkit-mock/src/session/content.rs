@@ -232,6 +232,10 @@ impl Session {
             violations,
             sequence: self.messages + 1,
         };
+        // The next message's transcript starts after this one, so that a
+        // long session does not copy every earlier message into each later
+        // one.
+        self.transcript.forget_recent();
 
         // TODO: in LMTP the policy decides once for every recipient, though
         // RFC 2033 §4.2 allows a different reply per recipient (one mailbox
