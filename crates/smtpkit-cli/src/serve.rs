@@ -39,6 +39,9 @@ pub struct Args {
     /// `mail times 1 => 451 4.7.1 greylisted, try again`; repeatable.
     #[arg(long)]
     rule: Vec<String>,
+    /// Show only the stored messages, not the conversations.
+    #[arg(long)]
+    quiet: bool,
     /// Print JSON lines (listening, session bytes, messages) for scripts.
     #[arg(long)]
     json: bool,
@@ -92,11 +95,13 @@ async fn serve(args: &Args) -> anyhow::Result<()> {
             Maildirs::new(dir).with_context(|| format!("--maildir {}", dir.display()))?;
         builder = builder.maildir(maildirs);
     }
+    if !args.quiet {
+        builder = builder.on_io(move |id, direction, bytes| print_io(json, id, direction, bytes));
+    }
     let server = builder
         .listen(args.listen)
         .session(session)
         .store_capacity(args.max_messages, true)
-        .on_io(move |id, direction, bytes| print_io(json, id, direction, bytes))
         .on_message(move |message| {
             print_message(json, message);
             // The store keeps the newest `max_messages`; say when the

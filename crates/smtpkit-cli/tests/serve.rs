@@ -131,3 +131,17 @@ fn serve_keeps_the_newest_messages_and_says_when_it_evicts() {
     let _ = server.kill();
     let _ = server.wait();
 }
+
+#[test]
+fn quiet_serve_shows_stored_messages_without_conversations() {
+    let (mut server, mut lines, addr) = start(&["--quiet"]);
+    let sent = Command::new(env!("CARGO_BIN_EXE_smtpkit"))
+        .args(["send", "--server", &addr, "--from", "a@example.org", "--to", "b@example.org"])
+        .output()
+        .expect("send runs");
+    assert!(sent.status.success());
+    let next = lines.next().expect("a line").expect("UTF-8");
+    assert!(next.starts_with("stored #1 from <a@example.org>"), "{next}");
+    let _ = server.kill();
+    let _ = server.wait();
+}
