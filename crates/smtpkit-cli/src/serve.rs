@@ -21,6 +21,10 @@ pub struct Args {
     /// The most messages kept in memory; the oldest go first.
     #[arg(long, default_value_t = 10_000)]
     max_messages: usize,
+    /// The most octets of message content kept in memory; the oldest
+    /// messages go first.
+    #[arg(long)]
+    max_store_bytes: Option<u64>,
     /// The largest message accepted, in octets (advertised with SIZE).
     #[arg(long)]
     max_size: Option<u64>,
@@ -89,6 +93,9 @@ async fn serve(args: &Args) -> anyhow::Result<()> {
     for text in &args.rule {
         let rule = parse_rule(text).map_err(|e| anyhow::anyhow!("--rule {text:?}: {e}"))?;
         builder = builder.rule(rule);
+    }
+    if let Some(octets) = args.max_store_bytes {
+        builder = builder.store_bytes(octets);
     }
     if let Some(dir) = &args.maildir {
         let maildirs =

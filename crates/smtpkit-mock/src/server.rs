@@ -53,6 +53,8 @@ pub struct MockServerBuilder {
     command_deadline: Duration,
     /// Messages kept.
     store_capacity: usize,
+    /// Octets of content kept.
+    store_bytes: u64,
     /// Evict the oldest message when full rather than answer 452 4.3.1.
     evict_oldest: bool,
     /// Makes each session's policy.
@@ -88,6 +90,7 @@ impl Default for MockServerBuilder {
             connection_limit: DEFAULT_CONNECTION_LIMIT,
             command_deadline: DEFAULT_COMMAND_DEADLINE,
             store_capacity: DEFAULT_STORE_CAPACITY,
+            store_bytes: u64::MAX,
             evict_oldest: false,
             policy: Arc::new(|| Box::new(AcceptAll)),
             on_io: None,
@@ -128,6 +131,14 @@ impl MockServerBuilder {
     pub fn store_capacity(mut self, capacity: usize, evict_oldest: bool) -> Self {
         self.store_capacity = capacity;
         self.evict_oldest = evict_oldest;
+        self
+    }
+
+    /// Sets how many octets of content the store keeps (no limit by
+    /// default); a full store evicts or refuses as set by
+    /// [`store_capacity`](Self::store_capacity).
+    pub fn store_bytes(mut self, octets: u64) -> Self {
+        self.store_bytes = octets;
         self
     }
 
@@ -179,7 +190,11 @@ impl MockServerBuilder {
             .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
         let listener = TcpListener::bind(self.listen).await?;
         let addr = listener.local_addr()?;
-        let store = Arc::new(Store::new(self.store_capacity, self.evict_oldest));
+        let store = Arc::new(Store::with_byte_capacity(
+            self.store_capacity,
+            self.store_bytes,
+            self.evict_oldest,
+        ));
         let (shutdown, shutdown_rx) = watch::channel(false);
         info!(%addr, "listening");
         let rules = self.rules.clone();
@@ -539,7 +554,11 @@ struct StoreGuard {
 
 impl Policy for StoreGuard {
     fn decide(&mut self, phase: Phase<'_>) -> Decision {
-        if matches!(phase, Phase::EndOfData { .. }) && self.store.is_full() {
+        let refused = match phase {
+            Phase::EndOfData { message } => self.store.refuses(message.content.len() as u64),
+            _ => false,
+        };
+        if refused {
             let reply = Reply::single(
                 ReplyCode::INSUFFICIENT_STORAGE,
                 Some(EnhancedStatusCode::SYSTEM_FULL),

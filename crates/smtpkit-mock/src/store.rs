@@ -36,9 +36,9 @@ impl StoredMessage {
     }
 }
 
-/// The messages accepted so far, oldest first, at most `capacity` of them:
-/// when full, either the oldest is evicted or the store refuses more, as
-/// set at creation.
+/// The messages accepted so far, oldest first, at most `capacity` of them
+/// and at most `byte_capacity` octets of content: when full, either the
+/// oldest are evicted or the store refuses more, as set at creation.
 #[derive(Debug)]
 pub struct Store {
     /// The messages and the next id.
@@ -47,14 +47,21 @@ pub struct Store {
     arrived: Notify,
     /// The most messages kept.
     capacity: usize,
+    /// The most octets of content kept.
+    byte_capacity: u64,
     /// Evict the oldest message when full, rather than refuse new ones.
     evict_oldest: bool,
 }
 
 #[derive(Debug, Default)]
 struct Inner {
+    /// The messages, oldest first.
     messages: VecDeque<Arc<StoredMessage>>,
+    /// Octets of content over all messages.
+    bytes: u64,
+    /// The id of the last message stored.
     next_id: u64,
+    /// Messages evicted so far.
     evicted: u64,
 }
 
@@ -70,28 +77,54 @@ pub enum Stored {
 }
 
 impl Store {
-    /// An empty store.
+    /// An empty store of at most `capacity` messages and no limit on
+    /// octets.
     pub fn new(capacity: usize, evict_oldest: bool) -> Self {
-        Self { inner: Mutex::default(), arrived: Notify::new(), capacity, evict_oldest }
+        Self::with_byte_capacity(capacity, u64::MAX, evict_oldest)
     }
 
-    /// True when one more message would not fit and nothing may be evicted.
-    pub fn is_full(&self) -> bool {
-        !self.evict_oldest && self.lock().messages.len() >= self.capacity
+    /// An empty store of at most `capacity` messages and `byte_capacity`
+    /// octets of content.
+    pub fn with_byte_capacity(capacity: usize, byte_capacity: u64, evict_oldest: bool) -> Self {
+        Self {
+            inner: Mutex::default(),
+            arrived: Notify::new(),
+            capacity,
+            byte_capacity,
+            evict_oldest,
+        }
+    }
+
+    /// True when a message of `size` octets would be refused: it cannot fit
+    /// even in an empty store, or the store is full and may not evict.
+    pub fn refuses(&self, size: u64) -> bool {
+        if size > self.byte_capacity || self.capacity == 0 {
+            return true;
+        }
+        let inner = self.lock();
+        !self.evict_oldest
+            && (inner.messages.len() >= self.capacity
+                || inner.bytes.saturating_add(size) > self.byte_capacity)
     }
 
     /// Stores a message and wakes whoever waits for one.
     pub fn push(&self, message: ReceivedMessage) -> Stored {
+        let size = message.content.len() as u64;
+        if self.refuses(size) {
+            return Stored::Full;
+        }
         let mut inner = self.lock();
         let mut evicted = false;
-        if inner.messages.len() >= self.capacity {
-            if !self.evict_oldest || self.capacity == 0 {
-                return Stored::Full;
-            }
-            inner.messages.pop_front();
+        while inner.messages.len() >= self.capacity
+            || inner.bytes.saturating_add(size) > self.byte_capacity
+        {
+            // Only an evicting store gets here full (see `refuses`).
+            let Some(oldest) = inner.messages.pop_front() else { break };
+            inner.bytes -= oldest.message.content.len() as u64;
             inner.evicted += 1;
             evicted = true;
         }
+        inner.bytes += size;
         inner.next_id += 1;
         let stored =
             Arc::new(StoredMessage { id: inner.next_id, received_at: SystemTime::now(), message });
@@ -122,7 +155,14 @@ impl Store {
 
     /// Removes every message.
     pub fn clear(&self) {
-        self.lock().messages.clear();
+        let mut inner = self.lock();
+        inner.messages.clear();
+        inner.bytes = 0;
+    }
+
+    /// Octets of content kept.
+    pub fn bytes(&self) -> u64 {
+        self.lock().bytes
     }
 
     /// Waits until at least `count` kept messages satisfy `matches`, and

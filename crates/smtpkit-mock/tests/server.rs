@@ -117,3 +117,31 @@ async fn a_full_store_answers_452_unless_it_evicts() {
     assert_eq!(evicting.messages()[0].id, 2);
     assert_eq!(evicting.store().evicted(), 1);
 }
+
+#[tokio::test]
+async fn the_store_is_bounded_in_octets_too() {
+    // The lesson's message is 49 octets: two fit in 100, a third does not.
+    let server = MockServer::builder()
+        .store_capacity(10, false)
+        .store_bytes(100)
+        .start()
+        .await
+        .expect("starts");
+    for expected in [250, 250, 452] {
+        let codes = converse(&server, LESSON, false).await;
+        assert_eq!(codes[5], expected);
+    }
+    assert_eq!(server.store().bytes(), 98);
+
+    let evicting = MockServer::builder()
+        .store_capacity(10, true)
+        .store_bytes(100)
+        .start()
+        .await
+        .expect("starts");
+    for _ in 0..3 {
+        converse(&evicting, LESSON, false).await;
+    }
+    let ids: Vec<u64> = evicting.messages().iter().map(|m| m.id).collect();
+    assert_eq!(ids, [2, 3]);
+}
