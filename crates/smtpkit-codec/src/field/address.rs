@@ -204,10 +204,7 @@ impl Mailbox {
     /// addr-spec is written as it is: one that is not ASCII
     /// ([`AddrSpec::is_ascii`]) needs RFC 6532 and SMTPUTF8 regardless.
     pub fn write_to_ascii(&self, out: &mut Vec<u8>, mut encode: impl FnMut(&str) -> String) {
-        let mut text = String::new();
-        self.write_with(&mut text, &mut Some(&mut encode))
-            .expect("writing to a String cannot fail");
-        out.extend_from_slice(text.as_bytes());
+        write_ascii(out, &mut encode, |text, encode| self.write_with(text, encode));
     }
 
     fn write_with(&self, out: &mut dyn fmt::Write, encode: &mut Encode<'_>) -> fmt::Result {
@@ -366,20 +363,11 @@ impl AddressList {
     /// Writes the list, handing every display name that is not ASCII to
     /// `encode`, as [`Mailbox::write_to_ascii`] does.
     pub fn write_to_ascii(&self, out: &mut Vec<u8>, mut encode: impl FnMut(&str) -> String) {
-        let mut text = String::new();
-        self.write_with(&mut text, &mut Some(&mut encode))
-            .expect("writing to a String cannot fail");
-        out.extend_from_slice(text.as_bytes());
+        write_ascii(out, &mut encode, |text, encode| self.write_with(text, encode));
     }
 
     fn write_with(&self, out: &mut dyn fmt::Write, encode: &mut Encode<'_>) -> fmt::Result {
-        for (i, address) in self.0.iter().enumerate() {
-            if i > 0 {
-                out.write_str(", ")?;
-            }
-            address.write_with(out, encode)?;
-        }
-        Ok(())
+        write_separated(&self.0, out, encode, Address::write_with)
     }
 }
 
@@ -418,20 +406,11 @@ impl MailboxList {
     /// Writes the list, handing every display name that is not ASCII to
     /// `encode`, as [`Mailbox::write_to_ascii`] does.
     pub fn write_to_ascii(&self, out: &mut Vec<u8>, mut encode: impl FnMut(&str) -> String) {
-        let mut text = String::new();
-        self.write_with(&mut text, &mut Some(&mut encode))
-            .expect("writing to a String cannot fail");
-        out.extend_from_slice(text.as_bytes());
+        write_ascii(out, &mut encode, |text, encode| self.write_with(text, encode));
     }
 
     fn write_with(&self, out: &mut dyn fmt::Write, encode: &mut Encode<'_>) -> fmt::Result {
-        for (i, mailbox) in self.0.iter().enumerate() {
-            if i > 0 {
-                out.write_str(", ")?;
-            }
-            mailbox.write_with(out, encode)?;
-        }
-        Ok(())
+        write_separated(&self.0, out, encode, Mailbox::write_with)
     }
 }
 
@@ -444,6 +423,34 @@ impl fmt::Display for MailboxList {
 /// The writer of display names: `None` writes them as they are, `Some`
 /// hands those that are not ASCII to an encoder.
 type Encode<'e> = Option<&'e mut dyn FnMut(&str) -> String>;
+
+/// Writes with `write` into a string, handing display names that are not
+/// ASCII to `encode`, and appends the result to `out`.
+fn write_ascii(
+    out: &mut Vec<u8>,
+    encode: &mut dyn FnMut(&str) -> String,
+    write: impl FnOnce(&mut String, &mut Encode<'_>) -> fmt::Result,
+) {
+    let mut text = String::new();
+    write(&mut text, &mut Some(encode)).expect("writing to a String cannot fail");
+    out.extend_from_slice(text.as_bytes());
+}
+
+/// Writes `items` separated by `, `, as address and mailbox lists are.
+fn write_separated<T>(
+    items: &[T],
+    out: &mut dyn fmt::Write,
+    encode: &mut Encode<'_>,
+    write: impl Fn(&T, &mut dyn fmt::Write, &mut Encode<'_>) -> fmt::Result,
+) -> fmt::Result {
+    for (i, item) in items.iter().enumerate() {
+        if i > 0 {
+            out.write_str(", ")?;
+        }
+        write(item, out, encode)?;
+    }
+    Ok(())
+}
 
 /// Writes a display name, through the encoder where it is not ASCII.
 fn write_display_name(
