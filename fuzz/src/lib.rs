@@ -18,8 +18,11 @@ use smtpkit_codec::line::skip_line;
 use smtpkit_codec::{
     decode_unstructured, decode_word, encode_unstructured, parse_command, parse_header_section,
     parse_reply, BareLineEndings, Capabilities, Command, CommandOptions, DataDecoder, DataEncoder,
-    DataOptions, DecodeStatus, HeaderOptions, HeaderSection, ParseError, ReplyOptions, Status,
+    DataOptions, DecodeStatus, EnhancedStatusCode, HeaderOptions, HeaderSection, ParseError,
+    ReplyOptions, Status,
 };
+
+use smtpkit_mock::{Event, Session, SessionConfig};
 
 /// Data to be fed to a push parser in pieces whose lengths the fuzzer
 /// chooses.
@@ -396,6 +399,54 @@ pub fn command_split(input: &Chunked<'_>) {
         assert_eq!(whole.framed, pieces.framed, "feeding the bytes in pieces changed the commands");
         assert_eq!((whole.buffer, whole.skipping), (pieces.buffer, pieces.skipping));
     }
+}
+
+/// The mock server's `Session` fed a client's bytes in pieces the fuzzer
+/// chooses: it never panics; the same bytes in one piece give the same
+/// output and messages; everything it writes parses as whole replies; and
+/// it emits exactly as many messages as it answered 250 2.6.0 to.
+pub fn session(input: &Chunked<'_>) {
+    let (output, messages) = run_session(&input.pieces());
+    let (whole_output, whole_messages) = run_session(&[input.data]);
+    assert_eq!(output, whole_output, "output depends on how the input was split");
+    assert_eq!(messages, whole_messages, "messages depend on how the input was split");
+
+    let mut rest = &output[..];
+    let mut accepted = 0;
+    while !rest.is_empty() {
+        match parse_reply(rest, &ReplyOptions::default()) {
+            Ok(Status::Complete { value, consumed }) => {
+                if value.enhanced_code() == Some(EnhancedStatusCode::MESSAGE_OK) {
+                    accepted += 1;
+                }
+                rest = &rest[consumed..];
+            }
+            other => panic!("the session wrote something that is not a reply: {other:?}"),
+        }
+    }
+    assert_eq!(messages.len(), accepted, "a message without its 250, or a 250 without one");
+}
+
+/// Runs a session over `pieces` until it closes, returning everything it
+/// wrote and the content of every message it emitted.
+fn run_session(pieces: &[&[u8]]) -> (Vec<u8>, Vec<Vec<u8>>) {
+    let mut session =
+        Session::new(SessionConfig::default(), "fuzz").expect("the default settings are valid");
+    let mut output = session.take_output();
+    let mut messages = Vec::new();
+    for piece in pieces {
+        if session.is_closed() {
+            break;
+        }
+        session.receive(piece);
+        output.extend(session.take_output());
+        for event in session.events() {
+            if let Event::MessageReceived(message) = event {
+                messages.push(message.content.clone());
+            }
+        }
+    }
+    (output, messages)
 }
 
 #[cfg(test)]
