@@ -59,7 +59,7 @@ pub use server::{
     IoObserver, MessageObserver, MockServer, MockServerBuilder, PolicyFactory,
     DEFAULT_COMMAND_DEADLINE, DEFAULT_CONNECTION_LIMIT,
 };
-pub use session::{CloseReason, Event, Session};
+pub use session::{CloseReason, Event, Session, SessionSetup};
 pub use store::{summary, Store, Stored, StoredMessage, WaitError, DEFAULT_STORE_CAPACITY};
 pub use transcript::{Direction, Transcript, TRANSCRIPT_LIMIT};
 

@@ -19,7 +19,7 @@ use crate::config::SessionConfig;
 use crate::maildir::Maildirs;
 use crate::policy::{AcceptAll, Decision, Phase, Policy};
 use crate::rules::{Rule, RuleGuard, Rules, VerifyError};
-use crate::session::{Event, Session};
+use crate::session::{Event, Session, SessionSetup};
 use crate::store::{summary, Store, Stored, StoredMessage, WaitError, DEFAULT_STORE_CAPACITY};
 use crate::transcript::Direction;
 
@@ -185,8 +185,9 @@ impl MockServerBuilder {
     /// The I/O error of binding, or of a session setting that cannot work
     /// (an invalid hostname).
     pub async fn start(self) -> std::io::Result<MockServer> {
-        // A bad hostname fails every session alike; refuse it here.
-        Session::new(self.session.clone(), "check")
+        // The replies every session sends alike are built once, and a bad
+        // hostname is refused here rather than at every connection.
+        let setup = SessionSetup::new(self.session.clone())
             .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
         let listener = TcpListener::bind(self.listen).await?;
         let addr = listener.local_addr()?;
@@ -198,7 +199,8 @@ impl MockServerBuilder {
         let (shutdown, shutdown_rx) = watch::channel(false);
         info!(%addr, "listening");
         let rules = self.rules.clone();
-        let accept = tokio::spawn(accept_loop(listener, self, Arc::clone(&store), shutdown_rx));
+        let accept =
+            tokio::spawn(accept_loop(listener, self, setup, Arc::clone(&store), shutdown_rx));
         Ok(MockServer { addr, store, rules, shutdown, accept: Some(accept) })
     }
 }
@@ -349,6 +351,7 @@ impl Drop for MockServer {
 async fn accept_loop(
     listener: TcpListener,
     settings: MockServerBuilder,
+    setup: Arc<SessionSetup>,
     store: Arc<Store>,
     mut shutdown: watch::Receiver<bool>,
 ) {
@@ -382,9 +385,10 @@ async fn accept_loop(
         next_session += 1;
         let (settings, store, shutdown) =
             (Arc::clone(&settings), Arc::clone(&store), shutdown.clone());
+        let setup = Arc::clone(&setup);
         let id = next_session;
         tokio::spawn(async move {
-            connection(id, stream, peer, &settings, &store, shutdown).await;
+            connection(id, stream, peer, &settings, setup, &store, shutdown).await;
             drop(permit);
         });
     }
@@ -397,6 +401,7 @@ async fn connection(
     mut stream: TcpStream,
     peer: SocketAddr,
     settings: &MockServerBuilder,
+    setup: Arc<SessionSetup>,
     store: &Arc<Store>,
     mut shutdown: watch::Receiver<bool>,
 ) {
@@ -409,10 +414,7 @@ async fn connection(
         }
         None => Box::new(guarded),
     };
-    let Ok(mut session) = Session::with_policy(settings.session.clone(), peer.to_string(), policy)
-    else {
-        return;
-    };
+    let mut session = Session::from_setup(setup, peer.to_string(), policy);
     debug!(session = id, %peer, "connected");
     let observe = |direction: Direction, bytes: &[u8]| {
         if let (Some(on_io), false) = (&settings.on_io, bytes.is_empty()) {

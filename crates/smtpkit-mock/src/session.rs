@@ -13,6 +13,7 @@ mod replies;
 mod transaction;
 
 use std::fmt;
+use std::sync::Arc;
 
 use smtpkit_codec::{
     parse_command, Capabilities, Capability, Command, Host, ParseError, Reply, ReplyClass,
@@ -125,16 +126,12 @@ pub enum CloseReason {
 /// # Ok::<(), smtpkit_mock::ConfigError>(())
 /// ```
 pub struct Session {
-    /// The configuration given at creation.
-    config: SessionConfig,
+    /// The configuration and the replies built from it.
+    setup: Arc<SessionSetup>,
     /// Who decides on scripted replies.
     policy: Box<dyn Policy>,
     /// The peer and the greeting it sent.
     facts: SessionFacts,
-    /// The reply to EHLO and LHLO, built once from the configuration.
-    ehlo_reply: Reply<'static>,
-    /// The reply to HELO.
-    helo_reply: Reply<'static>,
     /// The greeting was not 220: only QUIT is answered other than with 503
     /// (RFC 5321 §3.1).
     refused: bool,
@@ -179,17 +176,20 @@ impl Session {
         peer: impl Into<String>,
         policy: Box<dyn Policy>,
     ) -> Result<Self, ConfigError> {
-        let ehlo_reply = capabilities(&config)?.to_reply();
-        let helo_reply = Reply::single(ReplyCode::OK, None, config.hostname.clone())
-            .map_err(|source| ConfigError { field: "hostname", source })?;
-        let greeting = greeting(&config)?;
+        Ok(Self::from_setup(SessionSetup::new(config)?, peer, policy))
+    }
 
+    /// Starts a session from a setup shared with other sessions, so that
+    /// a server builds its replies once rather than for every connection.
+    pub fn from_setup(
+        setup: Arc<SessionSetup>,
+        peer: impl Into<String>,
+        policy: Box<dyn Policy>,
+    ) -> Self {
         let mut session = Self {
-            config,
+            setup,
             policy,
             facts: SessionFacts { peer: peer.into(), hello: None },
-            ehlo_reply,
-            helo_reply,
             refused: false,
             input: Input::Command,
             line: Vec::new(),
@@ -203,14 +203,17 @@ impl Session {
 
         let peer = session.facts.peer.clone();
         match session.policy.decide(Phase::Connect { peer: &peer }) {
-            Decision::Continue => session.send(&greeting),
+            Decision::Continue => {
+                let greeting = session.setup.greeting.clone();
+                session.send(&greeting);
+            }
             Decision::Reply(reply) => {
                 session.refused = reply.code().get() != 220;
                 session.send(&reply);
             }
             Decision::Drop { with_421 } => session.drop_connection(with_421),
         }
-        Ok(session)
+        session
     }
 
     /// Takes every byte of `input`, acting on each complete command and
@@ -286,13 +289,13 @@ impl Session {
 
     /// The configuration the session runs with.
     pub fn config(&self) -> &SessionConfig {
-        &self.config
+        &self.setup.config
     }
 
     /// Takes bytes of a command line up to its LF or its limit, and acts
     /// on the line once it is complete or too long.
     fn read_command(&mut self, input: &[u8]) -> usize {
-        let limit = self.config.command_options.line_limit.max(1);
+        let limit = self.setup.config.command_options.line_limit.max(1);
         let room = limit.saturating_sub(self.line.len());
         let until_lf = smtpkit_codec::line::skip_line(input).unwrap_or(input.len());
         let taken = until_lf.min(room);
@@ -329,7 +332,7 @@ impl Session {
     /// line has its LF; a line cut at the limit without one is too long,
     /// and its rest is skipped.
     fn command_line(&mut self, line: &[u8], complete: bool) {
-        let parsed = parse_command(line, &self.config.command_options);
+        let parsed = parse_command(line, &self.setup.config.command_options);
         if !complete && !self.is_closed() {
             self.input = Input::SkipLine;
         }
@@ -374,7 +377,7 @@ impl Session {
             }
             Command::Noop(_) => self.send(&replies::ok()),
             Command::Vrfy(_) => self.send(&Reply::cannot_verify()),
-            Command::Help(_) => self.send(&replies::help(self.config.lmtp)),
+            Command::Help(_) => self.send(&replies::help(self.setup.config.lmtp)),
             Command::Quit => {
                 self.send(&Reply::closing());
                 self.close(CloseReason::Quit);
@@ -392,12 +395,12 @@ impl Session {
     /// HELO, EHLO or LHLO: the greeting, which also ends any transaction
     /// (RFC 5321 §4.1.4).
     fn hello(&mut self, verb: HelloVerb, name: Host<'static>) {
-        if (verb == HelloVerb::Lhlo) != self.config.lmtp {
+        if (verb == HelloVerb::Lhlo) != self.setup.config.lmtp {
             return self.client_error(&Reply::command_unrecognized());
         }
         let reply = match self.policy.decide(Phase::Hello { verb, name: &name }) {
-            Decision::Continue if verb == HelloVerb::Helo => self.helo_reply.clone(),
-            Decision::Continue => self.ehlo_reply.clone(),
+            Decision::Continue if verb == HelloVerb::Helo => self.setup.helo_reply.clone(),
+            Decision::Continue => self.setup.ehlo_reply.clone(),
             Decision::Reply(reply) if reply.class() != ReplyClass::PositiveCompletion => {
                 return self.send(&reply);
             }
@@ -412,7 +415,7 @@ impl Session {
     /// Queues a reply and records it in the transcript.
     fn send(&mut self, reply: &Reply<'_>) {
         let start = self.outbox.len();
-        let enhanced = self.config.extensions.enhanced_status_codes;
+        let enhanced = self.setup.config.extensions.enhanced_status_codes;
         replies::write_reply(reply, enhanced, &mut self.outbox);
         self.transcript.record(Direction::Server, &self.outbox[start..]);
     }
@@ -421,7 +424,7 @@ impl Session {
     /// it is one error too many.
     fn client_error(&mut self, reply: &Reply<'_>) {
         self.errors += 1;
-        if self.errors > self.config.max_errors {
+        if self.errors > self.setup.config.max_errors {
             self.send(&replies::too_many_errors());
             self.close(CloseReason::TooManyErrors);
         } else {
@@ -460,6 +463,41 @@ impl fmt::Debug for Session {
             .field("errors", &self.errors)
             .field("messages", &self.messages)
             .finish_non_exhaustive()
+    }
+}
+
+/// What every session of one configuration shares: the configuration and
+/// the greeting and replies to EHLO and HELO, built from it once.
+#[derive(Debug)]
+pub struct SessionSetup {
+    /// The configuration.
+    config: SessionConfig,
+    /// The 220 greeting.
+    greeting: Reply<'static>,
+    /// The reply to EHLO and LHLO.
+    ehlo_reply: Reply<'static>,
+    /// The reply to HELO.
+    helo_reply: Reply<'static>,
+}
+
+impl SessionSetup {
+    /// Checks `config` and builds the replies every session sends alike.
+    ///
+    /// # Errors
+    ///
+    /// [`ConfigError`] when `config.hostname` cannot be written in a
+    /// greeting: empty, or with a space or control character.
+    pub fn new(config: SessionConfig) -> Result<Arc<Self>, ConfigError> {
+        let ehlo_reply = capabilities(&config)?.to_reply();
+        let helo_reply = Reply::single(ReplyCode::OK, None, config.hostname.clone())
+            .map_err(|source| ConfigError { field: "hostname", source })?;
+        let greeting = greeting(&config)?;
+        Ok(Arc::new(Self { config, greeting, ehlo_reply, helo_reply }))
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &SessionConfig {
+        &self.config
     }
 }
 

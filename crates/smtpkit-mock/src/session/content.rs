@@ -73,9 +73,9 @@ impl Session {
             Decision::Drop { with_421 } => return self.drop_connection(with_421),
         }
         let options = DataOptions {
-            line_limit: self.config.text_line_limit,
-            size_limit: Some(self.config.max_message_size),
-            bare_line_endings: self.config.bare_line_endings,
+            line_limit: self.setup.config.text_line_limit,
+            size_limit: Some(self.setup.config.max_message_size),
+            bare_line_endings: self.setup.config.bare_line_endings,
         };
         let decoder = Box::new(DataDecoder::new(options));
         self.input = Input::Data { decoder, body: Vec::new() };
@@ -87,7 +87,7 @@ impl Session {
     /// I/O layer's deadline ends the session.
     pub(super) fn bdat(&mut self, command: &Command<'_>) {
         let Some(chunk) = BdatChunk::new(command) else { return };
-        let extensions = &self.config.extensions;
+        let extensions = &self.setup.config.extensions;
         let has_recipients = self
             .transaction
             .as_ref()
@@ -143,7 +143,7 @@ impl Session {
                 // Past the size limit the octets are dropped; the chunk is
                 // refused once it has all arrived.
                 let size = transaction.chunks.len() as u64 + octets.len() as u64;
-                if size <= self.config.max_message_size {
+                if size <= self.setup.config.max_message_size {
                     transaction.chunks.extend_from_slice(octets);
                 } else {
                     transaction.chunks = Vec::new();
@@ -208,7 +208,7 @@ impl Session {
                 if error.is_bare_line_ending() || error.is_line_too_long() {
                     self.errors += 1;
                 }
-                if self.errors > self.config.max_errors {
+                if self.errors > self.setup.config.max_errors {
                     self.send(&replies::too_many_errors());
                     self.close(CloseReason::TooManyErrors);
                 } else {
@@ -264,7 +264,7 @@ impl Session {
     /// Sends `reply` once, or in LMTP once per accepted recipient
     /// (RFC 2033 §4.2).
     fn replies_per_recipient(&mut self, reply: &Reply<'_>, recipients: usize) {
-        let count = if self.config.lmtp { recipients.max(1) } else { 1 };
+        let count = if self.setup.config.lmtp { recipients.max(1) } else { 1 };
         for _ in 0..count {
             self.send(reply);
         }

@@ -51,7 +51,7 @@ impl Session {
         if !parameters.iter().all(|parameter| self.offers_mail_parameter(parameter)) {
             return self.client_error(&Reply::parameters_not_recognized());
         }
-        if parameters.size().is_some_and(|size| size > self.config.max_message_size) {
+        if parameters.size().is_some_and(|size| size > self.setup.config.max_message_size) {
             return self.send(&Reply::message_too_big());
         }
         if let ReversePath::Mailbox(mailbox) = &reverse_path {
@@ -98,7 +98,7 @@ impl Session {
 
         // RFC 5321 §4.5.3.1.10: one recipient past the limit is refused
         // with 452, which the client may send again in a new transaction.
-        if count >= self.config.max_recipients {
+        if count >= self.setup.config.max_recipients {
             return self.send(&Reply::too_many_recipients());
         }
 
@@ -121,7 +121,7 @@ impl Session {
     /// True when `parameter` belongs to an extension offered to this
     /// client; after HELO none is.
     fn offers_mail_parameter(&self, parameter: &MailParameter<'_>) -> bool {
-        let extensions = &self.config.extensions;
+        let extensions = &self.setup.config.extensions;
         let binarymime = extensions.chunking && extensions.binarymime;
         self.is_extended()
             && match parameter {
@@ -140,7 +140,9 @@ impl Session {
     fn offers_rcpt_parameter(&self, parameter: &RcptParameter<'_>) -> bool {
         self.is_extended()
             && match parameter {
-                RcptParameter::Notify(_) | RcptParameter::Orcpt(_) => self.config.extensions.dsn,
+                RcptParameter::Notify(_) | RcptParameter::Orcpt(_) => {
+                    self.setup.config.extensions.dsn
+                }
                 _ => false,
             }
     }
