@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use crate::message::ReceivedMessage;
+use crate::message::{bare_address, ReceivedMessage};
 
 /// A root folder holding one Maildir per recipient address.
 #[derive(Debug)]
@@ -58,9 +58,8 @@ impl Maildirs {
     pub fn deliver(&self, message: &ReceivedMessage) -> io::Result<Vec<PathBuf>> {
         let mut written = Vec::with_capacity(message.envelope.recipients.len());
         for recipient in &message.envelope.recipients {
-            let path = recipient.forward_path.to_string();
-            let address = path.trim_start_matches('<').trim_end_matches('>');
-            written.push(self.deliver_one(&self.mailbox_path(address), &message.content)?);
+            let address = bare_address(&recipient.forward_path);
+            written.push(self.deliver_one(&self.mailbox_path(&address), &message.content)?);
         }
         Ok(written)
     }

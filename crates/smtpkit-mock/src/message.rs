@@ -156,3 +156,10 @@ pub enum Violation {
         first_offset: u64,
     },
 }
+
+/// A path as an address without its angle brackets, as people write it:
+/// `fuga@example.net`, `Postmaster`, or empty for the null path.
+pub(crate) fn bare_address(path: &impl std::fmt::Display) -> String {
+    let path = path.to_string();
+    path.strip_prefix('<').and_then(|p| p.strip_suffix('>')).unwrap_or(&path).to_owned()
+}

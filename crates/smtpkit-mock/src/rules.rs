@@ -15,6 +15,7 @@ use std::time::Duration;
 
 use smtpkit_codec::{EnhancedStatusCode, Reply, ReplyCode};
 
+use crate::message::bare_address;
 use crate::policy::{Decision, Phase, Policy};
 
 /// The step of a session a rule applies at.
@@ -198,29 +199,20 @@ impl Rule {
 
     /// True when the rule applies at `phase`.
     fn matches(&self, phase: &Phase<'_>) -> bool {
-        let same = |want: &Option<String>, path: String| {
-            want.as_ref().is_none_or(|want| {
-                path.trim_start_matches('<').trim_end_matches('>').eq_ignore_ascii_case(want)
-            })
+        let same = |want: &Option<String>, path: &dyn std::fmt::Display| {
+            want.as_ref().is_none_or(|want| bare_address(&path).eq_ignore_ascii_case(want))
         };
         match (self.on, phase) {
             (On::Connect, Phase::Connect { .. })
             | (On::Hello, Phase::Hello { .. })
             | (On::Data, Phase::Data)
             | (On::AnyCommand, Phase::Command { .. }) => true,
-            (On::Mail, Phase::Mail { reverse_path, .. }) => {
-                same(&self.sender, reverse_path.to_string())
-            }
-            (On::Rcpt, Phase::Rcpt { forward_path, .. }) => {
-                same(&self.recipient, forward_path.to_string())
-            }
+            (On::Mail, Phase::Mail { reverse_path, .. }) => same(&self.sender, reverse_path),
+            (On::Rcpt, Phase::Rcpt { forward_path, .. }) => same(&self.recipient, forward_path),
             (On::EndOfData, Phase::EndOfData { message }) => {
                 let envelope = &message.envelope;
                 let recipient_ok = self.recipient.is_none()
-                    || envelope
-                        .recipients
-                        .iter()
-                        .any(|r| same(&self.recipient, r.forward_path.to_string()));
+                    || envelope.recipients.iter().any(|r| same(&self.recipient, &r.forward_path));
                 let header_ok = self.header.as_ref().is_none_or(|(name, text)| {
                     message.header_section().is_ok_and(|(section, _)| {
                         section
@@ -228,7 +220,7 @@ impl Rule {
                             .any(|field| field.unstructured().contains(text.as_str()))
                     })
                 });
-                same(&self.sender, envelope.reverse_path.to_string())
+                same(&self.sender, &envelope.reverse_path)
                     && recipient_ok
                     && header_ok
                     && self.min_size.is_none_or(|min| message.content.len() >= min)

@@ -7,7 +7,7 @@ use std::time::{Duration, SystemTime};
 
 use tokio::sync::Notify;
 
-use crate::message::ReceivedMessage;
+use crate::message::{bare_address, ReceivedMessage};
 
 /// How many messages a store keeps by default.
 pub const DEFAULT_STORE_CAPACITY: usize = 10_000;
@@ -28,11 +28,11 @@ impl StoredMessage {
     /// True when `address` (compared without regard to case) is one of the
     /// message's recipients.
     pub fn is_for(&self, address: &str) -> bool {
-        self.message.envelope.recipients.iter().any(|recipient| {
-            let path = recipient.forward_path.to_string();
-            let bare = path.trim_start_matches('<').trim_end_matches('>');
-            bare.eq_ignore_ascii_case(address)
-        })
+        self.message
+            .envelope
+            .recipients
+            .iter()
+            .any(|recipient| bare_address(&recipient.forward_path).eq_ignore_ascii_case(address))
     }
 }
 
