@@ -88,7 +88,6 @@ async fn serve(args: &Args) -> anyhow::Result<()> {
     };
 
     let json = args.json;
-    let max_messages = args.max_messages;
     let mut builder = MockServer::builder();
     for text in &args.rule {
         let rule = parse_rule(text).map_err(|e| anyhow::anyhow!("--rule {text:?}: {e}"))?;
@@ -109,15 +108,17 @@ async fn serve(args: &Args) -> anyhow::Result<()> {
         .listen(args.listen)
         .session(session)
         .store_capacity(args.max_messages, true)
-        .on_message(move |message| {
+        .on_message(move |message, evicted| {
             print_message(json, message);
-            // The store keeps the newest `max_messages`; say when the
-            // oldest went.
-            if let Some(gone) = message.id.checked_sub(max_messages as u64).filter(|&id| id > 0) {
+            // The store keeps the newest messages within its bounds; say
+            // which went to make room.
+            for gone in evicted {
                 if json {
                     println!("{}", json!({ "event": "evicted", "id": gone }));
                 } else {
-                    println!("evicted #{gone}: the store keeps the newest {max_messages} messages");
+                    println!(
+                        "evicted #{gone}: the store keeps the newest messages within its bounds"
+                    );
                 }
             }
         })

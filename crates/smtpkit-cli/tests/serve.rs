@@ -127,7 +127,10 @@ fn serve_keeps_the_newest_messages_and_says_when_it_evicts() {
         assert!(sent.status.success());
     }
     let evicted = lines.by_ref().map_while(Result::ok).find(|l| l.starts_with("evicted #"));
-    assert_eq!(evicted.as_deref(), Some("evicted #1: the store keeps the newest 1 messages"));
+    assert_eq!(
+        evicted.as_deref(),
+        Some("evicted #1: the store keeps the newest messages within its bounds")
+    );
     let _ = server.kill();
     let _ = server.wait();
 }

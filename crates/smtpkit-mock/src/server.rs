@@ -37,8 +37,9 @@ pub type PolicyFactory = Arc<dyn Fn() -> Box<dyn Policy> + Send + Sync>;
 /// the bytes.
 pub type IoObserver = Arc<dyn Fn(u64, Direction, &[u8]) + Send + Sync>;
 
-/// Sees every stored message.
-pub type MessageObserver = Arc<dyn Fn(&StoredMessage) + Send + Sync>;
+/// Sees every stored message, with the ids of the messages evicted to make
+/// room for it (oldest first; usually none).
+pub type MessageObserver = Arc<dyn Fn(&StoredMessage, &[u64]) + Send + Sync>;
 
 /// Settings of a [`MockServer`]; start it with [`start`](Self::start).
 #[derive(Clone)]
@@ -173,7 +174,10 @@ impl MockServerBuilder {
     }
 
     /// Sets a function that sees every stored message.
-    pub fn on_message(mut self, observer: impl Fn(&StoredMessage) + Send + Sync + 'static) -> Self {
+    pub fn on_message(
+        mut self,
+        observer: impl Fn(&StoredMessage, &[u64]) + Send + Sync + 'static,
+    ) -> Self {
         self.on_message = Some(Arc::new(observer));
         self
     }
@@ -429,10 +433,13 @@ async fn connection(
         for event in session.events() {
             match event {
                 Event::MessageReceived(message) => match store.push(*message) {
-                    Stored::Kept(stored) => notify(settings, &stored),
-                    Stored::KeptEvicting(stored) => {
-                        info!(evicted = store.evicted(), "store full: evicted the oldest message");
-                        notify(settings, &stored);
+                    Stored::Kept { message, evicted } => {
+                        if !evicted.is_empty() {
+                            info!(?evicted, "store full: evicted the oldest messages");
+                        }
+                        if let Some(on_message) = &settings.on_message {
+                            on_message(&message, &evicted);
+                        }
                     }
                     // The guard policy refused the message at its end, so
                     // a full store only shows here if another session
@@ -535,13 +542,6 @@ impl Policy for MaildirGuard {
                 Decision::Reply(reply)
             }
         }
-    }
-}
-
-/// Tells the message observer, if any, about a stored message.
-fn notify(settings: &MockServerBuilder, stored: &StoredMessage) {
-    if let Some(on_message) = &settings.on_message {
-        on_message(stored);
     }
 }
 

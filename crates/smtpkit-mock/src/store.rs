@@ -68,10 +68,14 @@ struct Inner {
 /// The outcome of [`Store::push`].
 #[derive(Debug, Clone)]
 pub enum Stored {
-    /// Stored.
-    Kept(Arc<StoredMessage>),
-    /// Stored after evicting the oldest message.
-    KeptEvicting(Arc<StoredMessage>),
+    /// Stored, after evicting the messages with these ids (oldest first)
+    /// to make room, if any.
+    Kept {
+        /// The message as stored.
+        message: Arc<StoredMessage>,
+        /// The ids of the messages evicted for it.
+        evicted: Vec<u64>,
+    },
     /// Refused: the store is full.
     Full,
 }
@@ -114,7 +118,7 @@ impl Store {
             return Stored::Full;
         }
         let mut inner = self.lock();
-        let mut evicted = false;
+        let mut evicted = Vec::new();
         while inner.messages.len() >= self.capacity
             || inner.bytes.saturating_add(size) > self.byte_capacity
         {
@@ -122,7 +126,7 @@ impl Store {
             let Some(oldest) = inner.messages.pop_front() else { break };
             inner.bytes -= oldest.message.content.len() as u64;
             inner.evicted += 1;
-            evicted = true;
+            evicted.push(oldest.id);
         }
         inner.bytes += size;
         inner.next_id += 1;
@@ -131,11 +135,7 @@ impl Store {
         inner.messages.push_back(Arc::clone(&stored));
         drop(inner);
         self.arrived.notify_waiters();
-        if evicted {
-            Stored::KeptEvicting(stored)
-        } else {
-            Stored::Kept(stored)
-        }
+        Stored::Kept { message: stored, evicted }
     }
 
     /// Every message kept, oldest first.
