@@ -78,12 +78,30 @@ pub enum AddressLiteral<'a> {
     /// `[IPv6:2001:db8::1]`
     Ipv6(Ipv6Addr),
     /// `[tag:content]`, a literal of a registered standardized tag.
-    General {
-        /// The standardized tag, an Ldh-str.
-        tag: Cow<'a, str>,
-        /// What follows the colon.
-        content: Cow<'a, str>,
-    },
+    General(GeneralLiteral<'a>),
+}
+
+/// The parts of a general address literal, `[tag:content]` (RFC 5321
+/// §4.1.3): checked when made, by [`AddressLiteral::general`] or the
+/// parser, so neither part can hold a byte outside its grammar.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct GeneralLiteral<'a> {
+    /// The standardized tag, an Ldh-str.
+    tag: Cow<'a, str>,
+    /// What follows the colon, dcontent.
+    content: Cow<'a, str>,
+}
+
+impl GeneralLiteral<'_> {
+    /// The standardized tag, an Ldh-str.
+    pub fn tag(&self) -> &str {
+        &self.tag
+    }
+
+    /// What follows the colon.
+    pub fn content(&self) -> &str {
+        &self.content
+    }
 }
 
 impl<'a> AddressLiteral<'a> {
@@ -102,7 +120,7 @@ impl<'a> AddressLiteral<'a> {
         let parsed = whole(inner.as_bytes(), address_literal)
             .map_err(|e| ParseError::new(e.offset().saturating_sub(1), e.kind().clone()))?;
         match parsed {
-            AddressLiteral::General { .. } => Ok(Self::General { tag, content }),
+            AddressLiteral::General(_) => Ok(Self::General(GeneralLiteral { tag, content })),
             _ => Err(ParseError::new(0, ErrorKind::Syntax { expected: "Standardized-tag" })),
         }
     }
@@ -112,10 +130,12 @@ impl<'a> AddressLiteral<'a> {
         match self {
             Self::Ipv4(a) => AddressLiteral::Ipv4(a),
             Self::Ipv6(a) => AddressLiteral::Ipv6(a),
-            Self::General { tag, content } => AddressLiteral::General {
-                tag: Cow::Owned(tag.into_owned()),
-                content: Cow::Owned(content.into_owned()),
-            },
+            Self::General(GeneralLiteral { tag, content }) => {
+                AddressLiteral::General(GeneralLiteral {
+                    tag: Cow::Owned(tag.into_owned()),
+                    content: Cow::Owned(content.into_owned()),
+                })
+            }
         }
     }
 }
@@ -137,7 +157,7 @@ impl fmt::Display for AddressLiteral<'_> {
         match self {
             Self::Ipv4(a) => write!(f, "[{a}]"),
             Self::Ipv6(a) => write!(f, "[IPv6:{a}]"),
-            Self::General { tag, content } => write!(f, "[{tag}:{content}]"),
+            Self::General(GeneralLiteral { tag, content }) => write!(f, "[{tag}:{content}]"),
         }
     }
 }
@@ -519,7 +539,7 @@ pub(crate) fn address_literal(input: &[u8]) -> PResult<'_, AddressLiteral<'_>> {
     // Both parts are ASCII by the checks above.
     let tag = Cow::Borrowed(std::str::from_utf8(tag).unwrap_or_default());
     let content = Cow::Borrowed(std::str::from_utf8(value).unwrap_or_default());
-    Ok((rest, AddressLiteral::General { tag, content }))
+    Ok((rest, AddressLiteral::General(GeneralLiteral { tag, content })))
 }
 
 /// Parses a domain or an address literal, as EHLO takes and a mailbox ends

@@ -328,7 +328,20 @@ pub enum Mechanism<'a> {
     /// `SCRAM-SHA-256` (RFC 7677).
     ScramSha256,
     /// Any other mechanism, upper-case.
-    Other(Cow<'a, str>),
+    Other(MechanismName<'a>),
+}
+
+/// The name of a mechanism that [`Mechanism`] has no variant for: checked
+/// against the sasl-mech grammar and upper-case, so it can only be made by
+/// [`Mechanism::new`] and never carries a byte that would end the command.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct MechanismName<'a>(Cow<'a, str>);
+
+impl MechanismName<'_> {
+    /// The name, upper-case.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
 }
 
 impl<'a> Mechanism<'a> {
@@ -357,7 +370,7 @@ impl<'a> Mechanism<'a> {
             Self::CramMd5 => "CRAM-MD5",
             Self::XOAuth2 => "XOAUTH2",
             Self::ScramSha256 => "SCRAM-SHA-256",
-            Self::Other(name) => name,
+            Self::Other(name) => name.as_str(),
         }
     }
 
@@ -369,7 +382,7 @@ impl<'a> Mechanism<'a> {
             Self::CramMd5 => Mechanism::CramMd5,
             Self::XOAuth2 => Mechanism::XOAuth2,
             Self::ScramSha256 => Mechanism::ScramSha256,
-            Self::Other(name) => Mechanism::Other(Cow::Owned(name.into_owned())),
+            Self::Other(name) => Mechanism::Other(MechanismName(Cow::Owned(name.0.into_owned()))),
         }
     }
 }
@@ -397,7 +410,26 @@ pub enum InitialResponse<'a> {
     /// `=`: a response of zero length.
     Empty,
     /// Base64 data, still encoded.
-    Data(Cow<'a, str>),
+    Data(Base64<'a>),
+}
+
+/// Base64 text as RFC 4954 §4 writes it, still encoded; it can only be
+/// made by [`InitialResponse::new`], so it holds nothing but base64
+/// characters and padding. `Debug` never shows it.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct Base64<'a>(Cow<'a, str>);
+
+impl Base64<'_> {
+    /// The encoded text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Base64<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Base64(<redacted>)")
+    }
 }
 
 impl<'a> InitialResponse<'a> {
@@ -423,7 +455,7 @@ impl<'a> InitialResponse<'a> {
     pub fn wire(&self) -> &str {
         match self {
             Self::Empty => "=",
-            Self::Data(data) => data,
+            Self::Data(data) => data.as_str(),
         }
     }
 
@@ -431,7 +463,7 @@ impl<'a> InitialResponse<'a> {
     pub fn into_owned(self) -> InitialResponse<'static> {
         match self {
             Self::Empty => InitialResponse::Empty,
-            Self::Data(data) => InitialResponse::Data(Cow::Owned(data.into_owned())),
+            Self::Data(data) => InitialResponse::Data(Base64(Cow::Owned(data.0.into_owned()))),
         }
     }
 }
@@ -619,7 +651,7 @@ fn mechanism(input: &[u8]) -> PResult<'_, Mechanism<'_>> {
         }
     }
     let name = String::from_utf8_lossy(name).to_ascii_uppercase();
-    Ok((rest, Mechanism::Other(Cow::Owned(name))))
+    Ok((rest, Mechanism::Other(MechanismName(Cow::Owned(name)))))
 }
 
 /// See [`InitialResponse::new`].
@@ -629,7 +661,7 @@ fn initial_response(input: &[u8]) -> PResult<'_, InitialResponse<'_>> {
     }
     let len = base64_len(input)?;
     let text = std::str::from_utf8(&input[..len]).unwrap_or_default();
-    Ok((&input[len..], InitialResponse::Data(Cow::Borrowed(text))))
+    Ok((&input[len..], InitialResponse::Data(Base64(Cow::Borrowed(text)))))
 }
 
 /// The length of the base64 text at the start of `input`.
@@ -987,7 +1019,7 @@ mod tests {
             (
                 b"AUTH gssapi\r\n",
                 Command::Auth {
-                    mechanism: Mechanism::Other("GSSAPI".into()),
+                    mechanism: Mechanism::new("gssapi").expect("a sasl-mech"),
                     initial_response: None,
                 },
             ),
@@ -1216,6 +1248,26 @@ mod tests {
         assert!(Mechanism::new("PLAIN\r\n").is_err());
         assert!(InitialResponse::new("YQ==\r\nQUIT").is_err());
         assert!(LocalPart::new("a\rb").is_err());
+        assert!(crate::AddressLiteral::general("x-tag", "a\r\nQUIT").is_err());
+        assert!(crate::AddressLiteral::general("x\0", "a").is_err());
+    }
+
+    #[test]
+    fn known_mechanisms_in_any_case_are_their_own_variants() {
+        // An unknown name can only come from the parser, so a known one can
+        // never hide behind `Other` and write back as something else.
+        for (name, want) in [
+            ("plain", Mechanism::Plain),
+            ("Login", Mechanism::Login),
+            ("cram-md5", Mechanism::CramMd5),
+            ("xoauth2", Mechanism::XOAuth2),
+            ("scram-sha-256", Mechanism::ScramSha256),
+        ] {
+            assert_eq!(Mechanism::new(name), Ok(want));
+        }
+        let other = Mechanism::new("gssapi").expect("a sasl-mech");
+        assert_eq!(other.as_str(), "GSSAPI");
+        assert!(matches!(other, Mechanism::Other(_)));
     }
 
     proptest::proptest! {

@@ -75,11 +75,14 @@ mod status;
 pub mod strategies;
 pub mod xtext;
 
-pub use address::{AddressLiteral, Domain, ForwardPath, Host, LocalPart, Mailbox, ReversePath};
+pub use address::{
+    AddressLiteral, Domain, ForwardPath, GeneralLiteral, Host, LocalPart, Mailbox, ReversePath,
+};
 pub use builder::{BuildError, MessageBuilder, BODY_LINE_LIMIT};
 pub use capability::{Capabilities, Capability};
 pub use command::{
-    command_line, parse_command, Argument, Command, EtrnNode, InitialResponse, Mechanism,
+    command_line, parse_command, Argument, Base64, Command, EtrnNode, InitialResponse, Mechanism,
+    MechanismName,
 };
 pub use data::{
     bdat_chunks, encode_data, BareLineEndings, BdatChunk, BdatChunks, DataDecoder, DataEncoder,
@@ -103,8 +106,3 @@ pub use params::{
 };
 pub use reply::{parse_reply, Reply, ReplyLine, ReplyOptions, REPLY_LINES_LIMIT, REPLY_SIZE_LIMIT};
 pub use status::{EnhancedStatusCode, InvalidEnhancedStatusCode, ReplyClass, ReplyCode};
-
-/// The README's examples, compiled and run as documentation tests.
-#[cfg(doctest)]
-#[doc = include_str!("../../../README.md")]
-struct ReadmeDoctests;
