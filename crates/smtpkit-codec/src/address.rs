@@ -623,7 +623,10 @@ pub(crate) fn mailbox<'a>(input: &'a [u8], options: &CommandOptions) -> PResult<
 pub(crate) fn path<'a>(input: &'a [u8], options: &CommandOptions) -> PResult<'a, Mailbox<'a>> {
     let Some(mut rest) = input.strip_prefix(b"<") else {
         if options.allow_missing_brackets && !input.is_empty() {
-            return bounded_path(input, input.len() + 2, mailbox(input, options), options);
+            // Counted as if it had its brackets, which it gets when written.
+            let (rest, mailbox) = mailbox(input, options)?;
+            let len = input.len() - rest.len() + 2;
+            return bounded_path(input, len, Ok((rest, mailbox)), options);
         }
         return fail(input, ErrorKind::Syntax { expected: "\"<\"" });
     };
@@ -1017,6 +1020,16 @@ mod tests {
         let lenient = CommandOptions { allow_missing_brackets: true, ..strict() };
         let (_, mb) = path(b"a@b.example", &lenient).expect("tolerated");
         assert_eq!(mb.to_string(), "a@b.example");
+
+        // Only the mailbox counts towards the path limit, not what follows.
+        let with_parameters = format!("a@b.example SIZE=1 ENVID={}", "x".repeat(300));
+        let (rest, mb) = path(with_parameters.as_bytes(), &lenient).expect("parameters follow");
+        assert_eq!((mb.to_string().as_str(), rest.len()), ("a@b.example", 314));
+        let local = "l".repeat(64);
+        let domain = format!("{}.{}.{}", "d".repeat(63), "d".repeat(63), "d".repeat(62));
+        let long = format!("{local}@{domain} SIZE=1");
+        let error = path(long.as_bytes(), &lenient).expect_err("257 octets with brackets");
+        assert!(format!("{error:?}").contains("TooLong"), "{error:?}");
     }
 
     #[test]
