@@ -1284,6 +1284,22 @@ mod tests {
         }
 
         #[test]
+        fn every_strict_prefix_of_a_command_is_incomplete(
+            command in crate::strategies::command::command(),
+        ) {
+            let bytes = command.to_bytes();
+            for end in 0..bytes.len() {
+                let prefix = &bytes[..end];
+                proptest::prop_assert!(
+                    matches!(parse(prefix), Ok(Status::Incomplete)),
+                    "{:?} gives {:?}",
+                    String::from_utf8_lossy(prefix),
+                    parse(prefix),
+                );
+            }
+        }
+
+        #[test]
         fn any_bytes_parse_without_panic(bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..600)) {
             let _ = parse(&bytes);
             let _ = parse_command(&bytes, &CommandOptions::lenient());

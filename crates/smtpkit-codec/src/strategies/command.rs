@@ -4,7 +4,9 @@ use proptest::prelude::*;
 
 use super::address::{domain, forward_path, host, reverse_path};
 use super::params::{mail_parameters, rcpt_parameters};
-use crate::{Argument, Command, EtrnNode, InitialResponse, Mechanism};
+use crate::{
+    Argument, Command, EtrnNode, InitialResponse, MailParameters, Mechanism, RcptParameters,
+};
 
 /// Free argument text: printable ASCII with inner spaces and tabs, and UTF-8.
 pub fn argument() -> impl Strategy<Value = Argument<'static>> {
@@ -69,10 +71,19 @@ pub fn command() -> impl Strategy<Value = Command<'static>> {
         host().prop_map(Command::Helo),
         host().prop_map(Command::Ehlo),
         host().prop_map(Command::Lhlo),
-        (reverse_path(), mail_parameters())
-            .prop_map(|(reverse_path, parameters)| Command::Mail { reverse_path, parameters }),
-        (forward_path(), rcpt_parameters())
-            .prop_map(|(forward_path, parameters)| Command::Rcpt { forward_path, parameters }),
+        // Most MAIL and RCPT commands in the wild carry no parameters.
+        (reverse_path(), prop::option::of(mail_parameters())).prop_map(
+            |(reverse_path, parameters)| Command::Mail {
+                reverse_path,
+                parameters: parameters.unwrap_or_else(MailParameters::new),
+            }
+        ),
+        (forward_path(), prop::option::of(rcpt_parameters())).prop_map(
+            |(forward_path, parameters)| Command::Rcpt {
+                forward_path,
+                parameters: parameters.unwrap_or_else(RcptParameters::new),
+            }
+        ),
         Just(Command::Data),
         (any::<u64>(), any::<bool>()).prop_map(|(size, last)| Command::Bdat { size, last }),
         Just(Command::Rset),
