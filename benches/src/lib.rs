@@ -268,3 +268,10 @@ pub fn text_body(size: usize, dot_every: usize) -> Vec<u8> {
     }
     body
 }
+
+/// The README's examples, compiled and run as documentation tests. They
+/// live in this crate because it is never published and so may read a
+/// file outside its own folder.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+struct ReadmeDoctests;
