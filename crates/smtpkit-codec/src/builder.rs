@@ -5,7 +5,7 @@
 //! The result is the message as it is stored, lines ending in CRLF; the
 //! DATA encoder or BDAT chunking is what makes it ready for the wire.
 
-use crate::encoded_word::encode_phrase;
+use crate::encoded_word::{encode_phrase, encode_unstructured_utf8};
 use crate::error::ParseError;
 use crate::field::address::{Address, AddressList, Mailbox, MailboxList};
 use crate::field::date::DateTime;
@@ -192,7 +192,9 @@ impl MessageBuilder {
     }
 
     /// Says whether the message may carry UTF-8 in its header (RFC 6532),
-    /// which needs a server that offers SMTPUTF8. Off by default.
+    /// which needs a server that offers SMTPUTF8. Off by default. Even
+    /// then, a word of the subject that would read as an encoded word is
+    /// written as one, so that the subject reads back as it was given.
     pub fn utf8(mut self, utf8: bool) -> Self {
         self.utf8 = utf8;
         self
@@ -234,7 +236,12 @@ impl MessageBuilder {
         section.push(field("Message-ID", &id.to_string())?);
         if let Some(subject) = &self.subject {
             let subject = if self.utf8 {
-                field("Subject", subject)
+                // UTF-8 stays as it is, but a word that reads as an encoded
+                // word, or that could not be folded, is encoded so that the
+                // subject reads back as it was given.
+                let mut value = String::with_capacity(subject.len());
+                encode_unstructured_utf8(subject, &mut value);
+                field("Subject", &value)
             } else {
                 HeaderField::new_unstructured("Subject", subject).map_err(invalid("Subject"))
             };
@@ -539,6 +546,35 @@ mod tests {
             assert!(line.len() <= 80, "{:?}", String::from_utf8_lossy(line));
         }
         assert_eq!(address_list(value(&section, "To")).expect("To").mailboxes().count(), 60);
+    }
+
+    #[test]
+    fn a_subject_that_looks_like_an_encoded_word_reads_back_as_written() {
+        let table = [
+            ("=?UTF-8?Q?a?=", true),
+            ("=?UTF-8?Q?a?=", false),
+            ("Grüße =?ISO-8859-1?Q?Andr=E9?= und =?UTF-8?B?5pel5pys?=", true),
+            ("Grüße =?ISO-8859-1?Q?Andr=E9?= und =?UTF-8?B?5pel5pys?=", false),
+        ];
+        for (subject, utf8) in table {
+            let message = MessageBuilder::new()
+                .from(mailbox("a@example.org"))
+                .subject(subject)
+                .utf8(utf8)
+                .build()
+                .expect("valid");
+            let (section, _) = parse(&message);
+            let read = section.get("Subject").expect("subject").unstructured().into_owned();
+            assert_eq!(read, subject, "utf8: {utf8}");
+        }
+        let message = MessageBuilder::new()
+            .from(mailbox("a@example.org"))
+            .subject("Grüße =?UTF-8?Q?a?=")
+            .utf8(true)
+            .build()
+            .expect("valid");
+        let (section, _) = parse(&message);
+        assert!(text(&section, "Subject").starts_with("Grüße =?UTF-8?B?"), "UTF-8 stays as it is");
     }
 
     proptest::proptest! {
