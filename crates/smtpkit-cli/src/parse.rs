@@ -8,8 +8,8 @@ use std::process::ExitCode;
 use anyhow::Context as _;
 use serde_json::json;
 use smtpkit_codec::{
-    line::skip_line, parse_command, parse_reply, CommandOptions, HeaderOptions, HeaderSection,
-    ParseError, ReplyOptions, Status,
+    line::skip_line, parse_command, parse_reply, CommandOptions, HeaderOptions, ParseError,
+    ReplyOptions, Status,
 };
 
 use crate::message;
@@ -55,41 +55,84 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     }
 }
 
-/// Prints every header field of a message, structured.
+/// Prints every header field of a message, structured, and every line of
+/// its header section that is no field, with where it is and why.
 fn message(args: &Args, input: &[u8]) -> anyhow::Result<ExitCode> {
     let options = if args.strict { HeaderOptions::default() } else { HeaderOptions::lenient() };
     let mut out = io::stdout().lock();
-    let (section, body) = match HeaderSection::parse_message(input, &options) {
-        Ok(parsed) => parsed,
-        Err(error) => {
-            report(&mut out, input, &error, true)?;
-            return Ok(ExitCode::FAILURE);
+    let reading = message::read(input, &options);
+    let mut failed = reading.body.is_none();
+
+    let mut fields = Vec::new();
+    let mut errors = Vec::new();
+    let mut text = String::new();
+    for entry in &reading.entries {
+        match entry {
+            message::Entry::Field(field) => {
+                let view = message::view(field);
+                failed |= view.error.is_some();
+                text.push_str(&match &view.error {
+                    None => format!("{}: {}\n", view.name, view.text),
+                    Some(error) => {
+                        format!("{}: error: {}\n", view.name, error.replace('\n', "\n    "))
+                    }
+                });
+                fields.push(json!({
+                    "name": view.name, "value": view.json, "text": view.text, "error": view.error,
+                }));
+            }
+            message::Entry::Broken { error, resumed_at } => {
+                failed = true;
+                let rendered = error.render(input);
+                let (position, reason) = split_position(&rendered);
+                text.push_str(&format!(
+                    "error at offset {} ({position}): {reason}\n",
+                    error.offset()
+                ));
+                text.push_str(&match resumed_at {
+                    Some(at) if *at == input.len() => "  the input ends after this line\n".into(),
+                    Some(at) => format!("  reading goes on at offset {at}\n"),
+                    None => format!("  reading stopped at offset {}\n", error.offset()),
+                });
+                let (line, column) = position.split_once(':').unwrap_or((position, ""));
+                errors.push(json!({
+                    "offset": error.offset(),
+                    "line": line.parse::<usize>().ok(),
+                    "column": column.parse::<usize>().ok(),
+                    "reason": error.kind().to_string(),
+                    "after_fields": fields.len(),
+                    "resumed_at": resumed_at,
+                }));
+            }
         }
-    };
-    let views: Vec<message::FieldView> = section.iter().map(message::view).collect();
-    let failed = views.iter().any(|v| v.error.is_some());
+    }
 
     if args.json {
-        let fields: Vec<_> = views
-            .iter()
-            .map(|v| json!({ "name": v.name, "value": v.json, "text": v.text, "error": v.error }))
-            .collect();
-        let document = json!({ "fields": fields, "body": { "octets": body.len() } });
+        let body = reading.body.map(|body| json!({ "octets": body.len() }));
+        let document = json!({ "fields": fields, "errors": errors, "body": body });
         serde_json::to_writer_pretty(&mut out, &document)?;
         writeln!(out)?;
     } else {
-        for view in &views {
-            match &view.error {
-                None => writeln!(out, "{}: {}", view.name, view.text)?,
-                Some(error) => {
-                    writeln!(out, "{}: error: {}", view.name, error.replace('\n', "\n    "))?
-                }
-            }
+        out.write_all(text.as_bytes())?;
+        match reading.body {
+            Some(body) => writeln!(out, "(body: {} octets)", body.len())?,
+            None => writeln!(out, "(body: not reached)")?,
         }
-        writeln!(out, "(body: {} octets)", body.len())?;
     }
     out.flush()?;
     Ok(if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+}
+
+/// Splits a rendered error into its `line:column` and the rest: the reason
+/// with the line and the caret under it.
+fn split_position(rendered: &str) -> (&str, &str) {
+    let mut parts = rendered.splitn(3, ':');
+    match (parts.next(), parts.next(), parts.next()) {
+        (Some(line), Some(column), Some(rest)) => {
+            (&rendered[..line.len() + 1 + column.len()], rest.trim_start())
+        }
+        _ => ("", rendered),
+    }
 }
 
 /// Prints every reply of the input in canonical form.

@@ -119,3 +119,90 @@ fn replies_print_canonically() {
         "250-mx.example\r\n250 SIZE 100\r\n550 5.1.1 no\r\n"
     );
 }
+
+/// Runs `smtpkit parse --json` on `input` and reads the output as JSON.
+fn parse_json(args: &[&str], input: &[u8]) -> (Option<i32>, serde_json::Value) {
+    let mut args = args.to_vec();
+    args.push("--json");
+    let output = parse(&args, input);
+    let document = serde_json::from_slice(&output.stdout).expect("the output is JSON");
+    (output.status.code(), document)
+}
+
+/// A section with a line without a colon, a folded one, between good
+/// fields.
+const BROKEN: &[u8] = b"From: alice@example.org\r\n\
+From alice\r\n\
+\x20continued\r\n\
+Subject: Hi\r\n\
+\r\n\
+body\r\n";
+
+#[test]
+fn a_line_that_is_no_field_is_reported_and_reading_goes_on_after_it() {
+    let output = parse(&[], BROKEN);
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&output.stdout),
+        "From: <alice@example.org>\n\
+         error at offset 30 (2:6): expected \":\" after field-name\n\
+         From alice\n     ^\n  \
+         reading goes on at offset 49\n\
+         Subject: Hi\n\
+         (body: 6 octets)\n"
+    );
+}
+
+#[test]
+fn a_line_that_is_no_field_is_listed_with_its_position_in_json() {
+    let (code, document) = parse_json(&[], BROKEN);
+    assert_eq!(code, Some(1));
+    let names: Vec<&str> = document["fields"]
+        .as_array()
+        .expect("a list of fields")
+        .iter()
+        .map(|f| f["name"].as_str().expect("a name"))
+        .collect();
+    assert_eq!(names, ["From", "Subject"]);
+    assert_eq!(
+        document["errors"],
+        serde_json::json!([{
+            "offset": 30, "line": 2, "column": 6,
+            "reason": "expected \":\" after field-name",
+            "after_fields": 1, "resumed_at": 49,
+        }])
+    );
+    assert_eq!(document["body"]["octets"], 6);
+}
+
+#[test]
+fn a_broken_last_line_ends_the_section_with_the_input() {
+    let output = parse(&[], b"Subject: Hi\r\nno colon");
+    assert_eq!(output.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.starts_with("Subject: Hi\nerror at offset 16 (2:4): "), "{stdout}");
+    assert!(stdout.ends_with("  the input ends after this line\n(body: 0 octets)\n"), "{stdout}");
+}
+
+#[test]
+fn reaching_the_section_limit_stops_reading_where_it_is_reached() {
+    let mut input = b"Subject: Hi\r\n".to_vec();
+    for _ in 0..300 {
+        input.extend_from_slice(b"X-Filler: ");
+        input.extend_from_slice(&[b'x'; 900]);
+        input.extend_from_slice(b"\r\n");
+    }
+    input.extend_from_slice(b"\r\nbody");
+
+    let output = parse(&["--strict"], &input);
+    assert_eq!(output.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("  reading stopped at offset 262144\n"), "{stdout}");
+    assert!(stdout.ends_with("(body: not reached)\n"), "{stdout}");
+
+    let (code, document) = parse_json(&["--strict"], &input);
+    assert_eq!(code, Some(1));
+    assert_eq!(document["errors"][0]["offset"], 262_144);
+    assert!(document["errors"][0]["resumed_at"].is_null());
+    assert!(document["body"].is_null());
+}
