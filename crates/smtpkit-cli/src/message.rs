@@ -145,7 +145,7 @@ pub fn view(field: &HeaderField<'_>) -> FieldView {
             (
                 format!("{}/{}{}", ct.type_(), ct.subtype(), parameters.0),
                 json!({
-                    "type": ct.type_(), "subtype": ct.subtype(), "parameters": parameters.1,
+                    "type": ct.type_(), "subtype": ct.subtype(), "parameters": parameters.1, "rfc2231": parameters.2,
                 }),
             )
         }),
@@ -154,7 +154,7 @@ pub fn view(field: &HeaderField<'_>) -> FieldView {
             (
                 format!("{}{}", cd.disposition_type(), parameters.0),
                 json!({
-                    "type": cd.disposition_type(), "parameters": parameters.1,
+                    "type": cd.disposition_type(), "parameters": parameters.1, "rfc2231": parameters.2,
                 }),
             )
         }),
@@ -238,15 +238,26 @@ fn ids(ids: Vec<message_id::MessageId>) -> (String, Value) {
     (ids.join(" "), json!(ids))
 }
 
-/// Parameters as `; name=value` text and as a JSON object.
-fn parameters(parameters: &[mime::Parameter]) -> (String, Value) {
+/// Parameters as `; name=value` text, as a JSON object of name and value,
+/// and as a JSON object of the RFC 2231 charset and language of those that
+/// were written with them.
+fn parameters(parameters: &[mime::Parameter]) -> (String, Value, Value) {
     let mut text = String::new();
-    let mut object = serde_json::Map::new();
+    let mut values = serde_json::Map::new();
+    let mut extended = serde_json::Map::new();
     for parameter in parameters {
         text.push_str(&format!("; {}={:?}", parameter.name(), parameter.value()));
-        object.insert(parameter.name().to_owned(), json!(parameter.value()));
+        values.insert(parameter.name().to_owned(), json!(parameter.value()));
+        if parameter.charset().is_some() || parameter.language().is_some() {
+            let (charset, language) = (parameter.charset(), parameter.language());
+            text.push_str(&format!(" ({}'{}')", charset.unwrap_or(""), language.unwrap_or("")));
+            extended.insert(
+                parameter.name().to_owned(),
+                json!({ "charset": charset, "language": language }),
+            );
+        }
     }
-    (text, Value::Object(object))
+    (text, Value::Object(values), Value::Object(extended))
 }
 
 fn received_view(received: received::Received) -> (String, Value) {

@@ -129,6 +129,26 @@ fn parse_json(args: &[&str], input: &[u8]) -> (Option<i32>, serde_json::Value) {
     (output.status.code(), document)
 }
 
+#[test]
+fn json_gives_the_rfc_2231_charset_and_language_of_parameters_that_have_them() {
+    let table: [(&[u8], serde_json::Value); 3] = [
+        (b"Content-Type: text/plain; charset=utf-8\r\n", serde_json::json!({})),
+        (
+            b"Content-Type: text/plain; title*=us-ascii'en'This%20is%20fun\r\n",
+            serde_json::json!({ "title": { "charset": "us-ascii", "language": "en" } }),
+        ),
+        (
+            b"Content-Disposition: inline; filename*=utf-8''a%C3%A9.txt; size=3\r\n",
+            serde_json::json!({ "filename": { "charset": "utf-8", "language": null } }),
+        ),
+    ];
+    for (input, expected) in table {
+        let (code, document) = parse_json(&[], input);
+        assert_eq!(code, Some(0), "{}", String::from_utf8_lossy(input));
+        assert_eq!(document["fields"][0]["value"]["rfc2231"], expected);
+    }
+}
+
 /// A section with a line without a colon, a folded one, between good
 /// fields.
 const BROKEN: &[u8] = b"From: alice@example.org\r\n\
