@@ -129,6 +129,68 @@ fn parse_json(args: &[&str], input: &[u8]) -> (Option<i32>, serde_json::Value) {
     (output.status.code(), document)
 }
 
+/// Fields of every kind the text and JSON tests below read.
+const FIELDS: &[u8] = b"Date: Tue, 1 Jul 2003 10:52:37 +0200\r\n\
+Message-ID: <1234@local.machine.example>\r\n\
+In-Reply-To: <3456@example.net>\r\n\
+References: <1234@local.machine.example>\r\n <3456@example.net>\r\n\
+Content-Disposition: attachment; filename*=utf-8'de'Gr%C3%BC%C3%9Fe.txt\r\n\
+Resent-From: Mary Smith <mary@example.net>\r\n\
+Resent-Date: Mon, 24 Nov 1997 14:22:01 -0800\r\n\
+Resent-Message-ID: <78910@example.net>\r\n\
+\r\n\
+Hi\r\n";
+
+#[test]
+fn fields_of_every_kind_print_as_one_line_each() {
+    let output = parse(&[], FIELDS);
+    assert_eq!(output.status.code(), Some(0));
+    assert_eq!(
+        String::from_utf8_lossy(&output.stdout),
+        "Date: 2003-07-01T10:52:37+02:00\n\
+         Message-ID: <1234@local.machine.example>\n\
+         In-Reply-To: <3456@example.net>\n\
+         References: <1234@local.machine.example> <3456@example.net>\n\
+         Content-Disposition: attachment; filename=\"Grüße.txt\" (utf-8'de')\n\
+         Resent-From: \"Mary Smith\" <mary@example.net>\n\
+         Resent-Date: 1997-11-24T14:22:01-08:00\n\
+         Resent-Message-ID: <78910@example.net>\n\
+         (body: 4 octets)\n"
+    );
+}
+
+#[test]
+fn fields_of_every_kind_are_structured_in_json() {
+    let (code, document) = parse_json(&[], FIELDS);
+    assert_eq!(code, Some(0));
+    let fields = document["fields"].as_array().expect("a list of fields");
+    let value = |name: &str| {
+        let field = fields.iter().find(|f| f["name"] == name).expect("the field is listed");
+        assert!(field["error"].is_null(), "{field}");
+        field["value"].clone()
+    };
+
+    assert_eq!(value("Date")["rfc3339"], "2003-07-01T10:52:37+02:00");
+    assert_eq!(value("Date")["unix"], 1_057_049_557);
+    assert_eq!(value("Message-ID"), "<1234@local.machine.example>");
+    assert_eq!(value("In-Reply-To"), serde_json::json!(["<3456@example.net>"]));
+    assert_eq!(
+        value("References"),
+        serde_json::json!(["<1234@local.machine.example>", "<3456@example.net>"])
+    );
+    let disposition = value("Content-Disposition");
+    assert_eq!(disposition["type"], "attachment");
+    assert_eq!(disposition["parameters"]["filename"], "Grüße.txt");
+    assert_eq!(disposition["rfc2231"]["filename"]["charset"], "utf-8");
+    assert_eq!(disposition["rfc2231"]["filename"]["language"], "de");
+    assert_eq!(value("Resent-From")[0]["name"], "Mary Smith");
+    assert_eq!(value("Resent-From")[0]["address"], "mary@example.net");
+    assert_eq!(value("Resent-Date")["rfc3339"], "1997-11-24T14:22:01-08:00");
+    assert_eq!(value("Resent-Message-ID"), "<78910@example.net>");
+    assert_eq!(document["errors"], serde_json::json!([]));
+    assert_eq!(document["body"]["octets"], 4);
+}
+
 #[test]
 fn json_gives_the_rfc_2231_charset_and_language_of_parameters_that_have_them() {
     let table: [(&[u8], serde_json::Value); 3] = [
@@ -147,6 +209,23 @@ fn json_gives_the_rfc_2231_charset_and_language_of_parameters_that_have_them() {
         assert_eq!(code, Some(0), "{}", String::from_utf8_lossy(input));
         assert_eq!(document["fields"][0]["value"]["rfc2231"], expected);
     }
+}
+
+#[test]
+fn a_message_is_read_from_a_file_path() {
+    let path = std::env::temp_dir().join(format!("smtpkit-parse-{}.eml", std::process::id()));
+    std::fs::write(&path, FIELDS).expect("the file is written");
+    let output = Command::new(env!("CARGO_BIN_EXE_smtpkit"))
+        .arg("parse")
+        .arg(&path)
+        .output()
+        .expect("the binary runs");
+    std::fs::remove_file(&path).expect("the file is removed");
+
+    assert_eq!(output.status.code(), Some(0));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.starts_with("Date: 2003-07-01T10:52:37+02:00\n"), "{stdout}");
+    assert!(stdout.ends_with("(body: 4 octets)\n"), "{stdout}");
 }
 
 /// A section with a line without a colon, a folded one, between good
