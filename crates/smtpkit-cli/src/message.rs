@@ -135,7 +135,7 @@ pub fn view(field: &HeaderField<'_>) -> FieldView {
         }
         "in-reply-to" => message_id::in_reply_to(raw).map(ids),
         "references" => message_id::references(raw).map(ids),
-        "keywords" => phrase::keywords(raw).map(|k| (k.join(", "), json!(k))),
+        "keywords" => phrase::keywords(raw).map(|k| (keywords_text(&k), json!(k))),
         "received" => received::received(raw).map(received_view),
         "mime-version" => mime::mime_version(raw).map(|v| {
             (format!("{}.{}", v.major, v.minor), json!(format!("{}.{}", v.major, v.minor)))
@@ -231,6 +231,16 @@ fn mailbox_text(mailbox: &Mailbox) -> String {
 
 fn mailbox_json(mailbox: &Mailbox) -> Value {
     json!({ "name": mailbox.display_name(), "address": mailbox.addr_spec().to_string() })
+}
+
+/// Keywords separated by commas; one that holds a comma or a quote, or
+/// is empty, is quoted so that the list reads the same.
+fn keywords_text(keywords: &[String]) -> String {
+    let texts: Vec<String> = keywords
+        .iter()
+        .map(|k| if k.is_empty() || k.contains([',', '"']) { format!("{k:?}") } else { k.clone() })
+        .collect();
+    texts.join(", ")
 }
 
 fn ids(ids: Vec<message_id::MessageId>) -> (String, Value) {

@@ -305,3 +305,20 @@ fn reaching_the_section_limit_stops_reading_where_it_is_reached() {
     assert!(document["errors"][0]["resumed_at"].is_null());
     assert!(document["body"].is_null());
 }
+
+#[test]
+fn keywords_with_encoded_words_print_decoded_and_a_comma_in_one_quoted() {
+    let input =
+        b"Keywords: =?UTF-8?Q?Steuererkl=C3=A4rung?=, \"=?UTF-8?Q?a?=\", =?UTF-8?Q?b=2C_c?=\r\n";
+    let output = parse(&[], input);
+    assert_eq!(output.status.code(), Some(0));
+    assert_eq!(
+        String::from_utf8_lossy(&output.stdout),
+        "Keywords: Steuererklärung, =?UTF-8?Q?a?=, \"b, c\"\n(body: 0 octets)\n"
+    );
+    let (_, document) = parse_json(&[], input);
+    assert_eq!(
+        document["fields"][0]["value"],
+        serde_json::json!(["Steuererklärung", "=?UTF-8?Q?a?=", "b, c"])
+    );
+}
