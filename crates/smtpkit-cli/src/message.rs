@@ -57,7 +57,7 @@ pub fn read<'a>(input: &'a [u8], options: &HeaderOptions) -> Reading<'a> {
                 entries.extend(section.fields().iter().cloned().map(Entry::Field));
                 return Reading { entries, body: Some(body) };
             }
-            Err(error) => error.shifted_by(offset),
+            Err(error) => in_whole_section(error.shifted_by(offset), options),
         };
 
         // Keep the fields before the line that holds the error: they end
@@ -177,6 +177,23 @@ pub fn view(field: &HeaderField<'_>) -> FieldView {
             json: Value::Null,
             error: Some(describe(&error, raw)),
         },
+    }
+}
+
+/// A limit error of a part of the section, told for the whole of it: a
+/// part gets only what is left of each limit, and the error names the
+/// limit the section has.
+fn in_whole_section(error: ParseError, options: &HeaderOptions) -> ParseError {
+    match error.kind() {
+        ErrorKind::HeaderTooLarge { .. } => {
+            let limit = options.size_limit;
+            ParseError::new(error.offset(), ErrorKind::HeaderTooLarge { limit })
+        }
+        ErrorKind::TooManyFields { .. } => {
+            let limit = options.max_fields;
+            ParseError::new(error.offset(), ErrorKind::TooManyFields { limit })
+        }
+        _ => error,
     }
 }
 

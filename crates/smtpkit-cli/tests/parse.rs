@@ -322,3 +322,23 @@ fn keywords_with_encoded_words_print_decoded_and_a_comma_in_one_quoted() {
         serde_json::json!(["Steuererklärung", "=?UTF-8?Q?a?=", "b, c"])
     );
 }
+
+#[test]
+fn the_field_limit_counts_the_fields_on_both_sides_of_a_broken_line() {
+    let mut input = b"A: 0\r\nbroken\r\n".to_vec();
+    for i in 1..=1000 {
+        input.extend_from_slice(format!("A: {i}\r\n").as_bytes());
+    }
+    input.extend_from_slice(b"\r\nbody");
+
+    let (code, document) = parse_json(&[], &input);
+    assert_eq!(code, Some(1));
+    assert_eq!(document["fields"].as_array().map(Vec::len), Some(1000));
+    let errors = document["errors"].as_array().expect("a list of errors");
+    assert_eq!(errors.len(), 2);
+    assert_eq!(errors[0]["resumed_at"], 14);
+    assert_eq!(errors[1]["reason"], "header section has more than 1000 fields");
+    assert_eq!(errors[1]["after_fields"], 1000);
+    assert!(errors[1]["resumed_at"].is_null());
+    assert!(document["body"].is_null());
+}
