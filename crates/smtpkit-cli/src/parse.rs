@@ -63,6 +63,7 @@ fn message(args: &Args, input: &[u8]) -> anyhow::Result<ExitCode> {
     let reading = message::read(input, &options);
     let mut failed = reading.body.is_none();
 
+    // Each entry is printed as text and kept as JSON; only one is written.
     let mut fields = Vec::new();
     let mut errors = Vec::new();
     let mut text = String::new();
@@ -83,26 +84,9 @@ fn message(args: &Args, input: &[u8]) -> anyhow::Result<ExitCode> {
             }
             message::Entry::Broken { error, resumed_at } => {
                 failed = true;
-                let rendered = error.render(input);
-                let (position, reason) = split_position(&rendered);
-                text.push_str(&format!(
-                    "error at offset {} ({position}): {reason}\n",
-                    error.offset()
-                ));
-                text.push_str(&match resumed_at {
-                    Some(at) if *at == input.len() => "  the input ends after this line\n".into(),
-                    Some(at) => format!("  reading goes on at offset {at}\n"),
-                    None => format!("  reading stopped at offset {}\n", error.offset()),
-                });
-                let (line, column) = position.split_once(':').unwrap_or((position, ""));
-                errors.push(json!({
-                    "offset": error.offset(),
-                    "line": line.parse::<usize>().ok(),
-                    "column": column.parse::<usize>().ok(),
-                    "reason": error.kind().to_string(),
-                    "after_fields": fields.len(),
-                    "resumed_at": resumed_at,
-                }));
+                let (line_text, json) = broken_line(input, error, *resumed_at, fields.len());
+                text.push_str(&line_text);
+                errors.push(json);
             }
         }
     }
@@ -123,16 +107,40 @@ fn message(args: &Args, input: &[u8]) -> anyhow::Result<ExitCode> {
     Ok(if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS })
 }
 
-/// Splits a rendered error into its `line:column` and the rest: the reason
-/// with the line and the caret under it.
-fn split_position(rendered: &str) -> (&str, &str) {
-    let mut parts = rendered.splitn(3, ':');
-    match (parts.next(), parts.next(), parts.next()) {
-        (Some(line), Some(column), Some(rest)) => {
-            (&rendered[..line.len() + 1 + column.len()], rest.trim_start())
-        }
-        _ => ("", rendered),
-    }
+/// A line of a header section that is no field, or a limit reached, as
+/// text (offset, line and column, reason, the line with a caret, and what
+/// reading did next) and as JSON.
+fn broken_line(
+    input: &[u8],
+    error: &ParseError,
+    resumed_at: Option<usize>,
+    fields_before: usize,
+) -> (String, serde_json::Value) {
+    let offset = error.offset().min(input.len());
+    let line_start = input[..offset].iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+    let line = 1 + input[..line_start].iter().filter(|&&b| b == b'\n').count();
+    let column = 1 + offset - line_start;
+
+    // The rendering starts with the same `line:column: `; the reason, the
+    // line and the caret follow it.
+    let rendered = error.render(input);
+    let view = rendered.splitn(3, ':').nth(2).map_or(rendered.as_str(), str::trim_start);
+    let next = match resumed_at {
+        Some(at) if at == input.len() => "the input ends after this line".to_owned(),
+        Some(at) => format!("reading goes on at offset {at}"),
+        None => format!("reading stopped at offset {}", error.offset()),
+    };
+    let text = format!("error at offset {} ({line}:{column}): {view}\n  {next}\n", error.offset());
+
+    let json = json!({
+        "offset": error.offset(),
+        "line": line,
+        "column": column,
+        "reason": error.kind().to_string(),
+        "after_fields": fields_before,
+        "resumed_at": resumed_at,
+    });
+    (text, json)
 }
 
 /// Prints every reply of the input in canonical form.
