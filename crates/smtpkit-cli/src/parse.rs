@@ -8,8 +8,8 @@ use std::process::ExitCode;
 use anyhow::Context as _;
 use serde_json::json;
 use smtpkit_codec::{
-    line::skip_line, parse_command, parse_reply, CommandOptions, HeaderOptions, HeaderSection,
-    ParseError, ReplyOptions, Status,
+    line::skip_line, parse_command, parse_reply, CommandOptions, HeaderOptions, ParseError,
+    ReplyOptions, Status,
 };
 
 use crate::message;
@@ -55,41 +55,92 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     }
 }
 
-/// Prints every header field of a message, structured.
+/// Prints every header field of a message, structured, and every line of
+/// its header section that is no field, with where it is and why.
 fn message(args: &Args, input: &[u8]) -> anyhow::Result<ExitCode> {
     let options = if args.strict { HeaderOptions::default() } else { HeaderOptions::lenient() };
     let mut out = io::stdout().lock();
-    let (section, body) = match HeaderSection::parse_message(input, &options) {
-        Ok(parsed) => parsed,
-        Err(error) => {
-            report(&mut out, input, &error, true)?;
-            return Ok(ExitCode::FAILURE);
+    let reading = message::read(input, &options);
+    let mut failed = reading.body.is_none();
+
+    // Each entry is printed as text and kept as JSON; only one is written.
+    let mut fields = Vec::new();
+    let mut errors = Vec::new();
+    let mut text = String::new();
+    for entry in &reading.entries {
+        match entry {
+            message::Entry::Field(field) => {
+                let view = message::view(field);
+                failed |= view.error.is_some();
+                text.push_str(&match &view.error {
+                    None => format!("{}: {}\n", view.name, view.text),
+                    Some(error) => {
+                        format!("{}: error: {}\n", view.name, error.replace('\n', "\n    "))
+                    }
+                });
+                fields.push(json!({
+                    "name": view.name, "value": view.json, "text": view.text, "error": view.error,
+                }));
+            }
+            message::Entry::Broken { error, resumed_at } => {
+                failed = true;
+                let (line_text, json) = broken_line(input, error, *resumed_at, fields.len());
+                text.push_str(&line_text);
+                errors.push(json);
+            }
         }
-    };
-    let views: Vec<message::FieldView> = section.iter().map(message::view).collect();
-    let failed = views.iter().any(|v| v.error.is_some());
+    }
 
     if args.json {
-        let fields: Vec<_> = views
-            .iter()
-            .map(|v| json!({ "name": v.name, "value": v.json, "text": v.text, "error": v.error }))
-            .collect();
-        let document = json!({ "fields": fields, "body": { "octets": body.len() } });
+        let body = reading.body.map(|body| json!({ "octets": body.len() }));
+        let document = json!({ "fields": fields, "errors": errors, "body": body });
         serde_json::to_writer_pretty(&mut out, &document)?;
         writeln!(out)?;
     } else {
-        for view in &views {
-            match &view.error {
-                None => writeln!(out, "{}: {}", view.name, view.text)?,
-                Some(error) => {
-                    writeln!(out, "{}: error: {}", view.name, error.replace('\n', "\n    "))?
-                }
-            }
+        out.write_all(text.as_bytes())?;
+        match reading.body {
+            Some(body) => writeln!(out, "(body: {} octets)", body.len())?,
+            None => writeln!(out, "(body: not reached)")?,
         }
-        writeln!(out, "(body: {} octets)", body.len())?;
     }
     out.flush()?;
     Ok(if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+}
+
+/// A line of a header section that is no field, or a limit reached, as
+/// text (offset, line and column, reason, the line with a caret, and what
+/// reading did next) and as JSON.
+fn broken_line(
+    input: &[u8],
+    error: &ParseError,
+    resumed_at: Option<usize>,
+    fields_before: usize,
+) -> (String, serde_json::Value) {
+    let offset = error.offset().min(input.len());
+    let line_start = input[..offset].iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+    let line = 1 + input[..line_start].iter().filter(|&&b| b == b'\n').count();
+    let column = 1 + offset - line_start;
+
+    // The rendering starts with the same `line:column: `; the reason, the
+    // line and the caret follow it.
+    let rendered = error.render(input);
+    let view = rendered.splitn(3, ':').nth(2).map_or(rendered.as_str(), str::trim_start);
+    let next = match resumed_at {
+        Some(at) if at == input.len() => "the input ends after this line".to_owned(),
+        Some(at) => format!("reading goes on at offset {at}"),
+        None => format!("reading stopped at offset {}", error.offset()),
+    };
+    let text = format!("error at offset {} ({line}:{column}): {view}\n  {next}\n", error.offset());
+
+    let json = json!({
+        "offset": error.offset(),
+        "line": line,
+        "column": column,
+        "reason": error.kind().to_string(),
+        "after_fields": fields_before,
+        "resumed_at": resumed_at,
+    });
+    (text, json)
 }
 
 /// Prints every reply of the input in canonical form.

@@ -5,7 +5,7 @@
 //! The result is the message as it is stored, lines ending in CRLF; the
 //! DATA encoder or BDAT chunking is what makes it ready for the wire.
 
-use crate::encoded_word::encode_phrase;
+use crate::encoded_word::{encode_phrase, encode_unstructured_utf8};
 use crate::error::ParseError;
 use crate::field::address::{Address, AddressList, Mailbox, MailboxList};
 use crate::field::date::DateTime;
@@ -192,7 +192,9 @@ impl MessageBuilder {
     }
 
     /// Says whether the message may carry UTF-8 in its header (RFC 6532),
-    /// which needs a server that offers SMTPUTF8. Off by default.
+    /// which needs a server that offers SMTPUTF8. Off by default. Even
+    /// then, a word of the subject that would read as an encoded word is
+    /// written as one, so that the subject reads back as it was given.
     pub fn utf8(mut self, utf8: bool) -> Self {
         self.utf8 = utf8;
         self
@@ -234,7 +236,12 @@ impl MessageBuilder {
         section.push(field("Message-ID", &id.to_string())?);
         if let Some(subject) = &self.subject {
             let subject = if self.utf8 {
-                field("Subject", subject)
+                // UTF-8 stays as it is, but a word that reads as an encoded
+                // word, or that could not be folded, is encoded so that the
+                // subject reads back as it was given.
+                let mut value = String::with_capacity(subject.len());
+                encode_unstructured_utf8(subject, &mut value);
+                field("Subject", &value)
             } else {
                 HeaderField::new_unstructured("Subject", subject).map_err(invalid("Subject"))
             };
@@ -541,25 +548,108 @@ mod tests {
         assert_eq!(address_list(value(&section, "To")).expect("To").mailboxes().count(), 60);
     }
 
+    #[test]
+    fn cc_reply_to_and_extra_fields_are_written_and_read_back() {
+        let message = MessageBuilder::new()
+            .from(mailbox("alice@example.org"))
+            .to(mailbox("bob@example.net"))
+            .cc(mailbox("Carol <carol@example.net>"))
+            .cc(Group::new("Team", vec![mailbox("dave@example.net")]).expect("group"))
+            .reply_to(mailbox("Lists <list@example.org>"))
+            .header("X-Mailer", "smtpkit")
+            .header("Keywords", "meeting, plans")
+            .build()
+            .expect("valid");
+        let (section, _) = parse(&message);
+
+        let names: Vec<&str> = section.iter().map(|f| f.name()).collect();
+        assert_eq!(names[2..5], ["Reply-To", "To", "Cc"]);
+        assert_eq!(names[names.len() - 2..], ["X-Mailer", "Keywords"]);
+        let cc = address_list(value(&section, "Cc")).expect("Cc parses");
+        assert_eq!(
+            cc.mailboxes().map(|m| m.addr_spec().to_string()).collect::<Vec<_>>(),
+            ["carol@example.net", "dave@example.net"]
+        );
+        assert_eq!(cc.addresses()[0].mailboxes()[0].display_name(), Some("Carol"));
+        let Address::Group(group) = &cc.addresses()[1] else { panic!("a group") };
+        assert_eq!(group.display_name(), "Team");
+        let reply_to = address_list(value(&section, "Reply-To")).expect("Reply-To parses");
+        assert_eq!(reply_to.addresses(), [Address::Mailbox(mailbox("Lists <list@example.org>"))]);
+        assert_eq!(text(&section, "X-Mailer"), "smtpkit");
+        let keywords = crate::field::phrase::keywords(value(&section, "Keywords"));
+        assert_eq!(keywords.expect("Keywords parses"), ["meeting", "plans"]);
+    }
+
+    #[test]
+    fn a_subject_that_looks_like_an_encoded_word_reads_back_as_written() {
+        let table = [
+            ("=?UTF-8?Q?a?=", true),
+            ("=?UTF-8?Q?a?=", false),
+            ("Grüße =?ISO-8859-1?Q?Andr=E9?= und =?UTF-8?B?5pel5pys?=", true),
+            ("Grüße =?ISO-8859-1?Q?Andr=E9?= und =?UTF-8?B?5pel5pys?=", false),
+        ];
+        for (subject, utf8) in table {
+            let message = MessageBuilder::new()
+                .from(mailbox("a@example.org"))
+                .subject(subject)
+                .utf8(utf8)
+                .build()
+                .expect("valid");
+            let (section, _) = parse(&message);
+            let read = section.get("Subject").expect("subject").unstructured().into_owned();
+            assert_eq!(read, subject, "utf8: {utf8}");
+        }
+        let message = MessageBuilder::new()
+            .from(mailbox("a@example.org"))
+            .subject("Grüße =?UTF-8?Q?a?=")
+            .utf8(true)
+            .build()
+            .expect("valid");
+        let (section, _) = parse(&message);
+        assert!(text(&section, "Subject").starts_with("Grüße =?UTF-8?B?"), "UTF-8 stays as it is");
+    }
+
     proptest::proptest! {
         #[test]
         fn parsing_what_the_builder_wrote_gives_the_same_values(
             from in crate::strategies::field::mailbox(),
             to in crate::strategies::field::address_list(),
+            cc in crate::strategies::field::address_list(),
+            reply_to in crate::strategies::field::address_list(),
+            extra in proptest::collection::vec(
+                ("X-[A-Za-z0-9-]{1,12}", "[!-~]{1,30}( [!-~]{1,30}){0,6}"),
+                0..3,
+            ),
             subject in "\\PC{0,120}",
             date in crate::strategies::field_date::date_time(),
             id in crate::strategies::field::message_id(),
             utf8 in proptest::bool::ANY,
         ) {
-            let builder = to.addresses().iter().cloned().fold(
-                MessageBuilder::new().from(from.clone()).subject(subject.clone()).date(date).message_id(id.clone()).utf8(utf8),
-                |b, a| b.to(a),
-            );
+            let builder = MessageBuilder::new()
+                .from(from.clone())
+                .subject(subject.clone())
+                .date(date)
+                .message_id(id.clone())
+                .utf8(utf8);
+            let builder = to.addresses().iter().cloned().fold(builder, |b, a| b.to(a));
+            let builder = cc.addresses().iter().cloned().fold(builder, |b, a| b.cc(a));
+            let builder = reply_to.addresses().iter().cloned().fold(builder, |b, a| b.reply_to(a));
+            let builder = extra.iter().fold(builder, |b, (name, value)| b.header(name, value));
             let message = builder.build().expect("every generated value can be written");
             let (section, _) = parse(&message);
             let parsed_from = mailbox_list(value(&section, "From")).expect("From parses");
             proptest::prop_assert_eq!(&parsed_from.mailboxes()[0], &from);
             proptest::prop_assert_eq!(address_list(value(&section, "To")).expect("To parses"), to);
+            proptest::prop_assert_eq!(address_list(value(&section, "Cc")).expect("Cc parses"), cc);
+            let parsed_reply_to = address_list(value(&section, "Reply-To")).expect("Reply-To parses");
+            proptest::prop_assert_eq!(parsed_reply_to, reply_to);
+            // The extra fields come last, in the order they were added.
+            let written = &section.fields()[section.len() - extra.len()..];
+            for ((name, value), field) in extra.iter().zip(written) {
+                proptest::prop_assert_eq!(field.name(), name.as_str());
+                let unfolded = field.unfolded();
+                proptest::prop_assert_eq!(unfolded.trim(), value.as_str());
+            }
             proptest::prop_assert_eq!(date_time(value(&section, "Date")).expect("Date parses"), date);
             proptest::prop_assert_eq!(msg_id(value(&section, "Message-ID")).expect("id parses"), id);
             let parsed_subject = section.get("Subject").expect("subject").unstructured().into_owned();

@@ -197,6 +197,42 @@ pub fn decode_word(word: &str) -> Option<String> {
 /// assert_eq!(plain, "Saying Hello");
 /// ```
 pub fn encode_unstructured(text: &str, out: &mut String) {
+    encode_words(text, needs_encoding, out);
+}
+
+/// Writes `text` for the body of an unstructured field in a header that may
+/// carry UTF-8 (RFC 6532): non-ASCII text is written as it is, and only the
+/// words that could not stand as they are become RFC 2047 encoded words in
+/// UTF-8, as [`encode_unstructured`] writes them.
+///
+/// A word cannot stand as it is when it contains `=?` and so could be read
+/// as an encoded word, when it holds a control character (CR, LF and NUL
+/// among them), or when it is longer than [`PLAIN_WORD_LIMIT`] octets and
+/// so could not be folded. Encoding such a word is what RFC 2047 §5 (1)
+/// permits in unstructured text; without it, a subject that is literally
+/// `=?UTF-8?Q?a?=` would read back as `a`.
+///
+/// For every string `s`, `decode_unstructured` of what this writes is `s`.
+///
+/// ```
+/// use smtpkit_codec::{decode_unstructured, encode_unstructured_utf8};
+///
+/// let mut subject = String::new();
+/// encode_unstructured_utf8("Grüße zu =?UTF-8?Q?a?=", &mut subject);
+/// assert!(subject.starts_with("Grüße zu =?UTF-8?"));
+/// assert_eq!(decode_unstructured(&subject), "Grüße zu =?UTF-8?Q?a?=");
+///
+/// let mut plain = String::new();
+/// encode_unstructured_utf8("Grüße", &mut plain);
+/// assert_eq!(plain, "Grüße");
+/// ```
+pub fn encode_unstructured_utf8(text: &str, out: &mut String) {
+    encode_words(text, needs_encoding_in_utf8, out);
+}
+
+/// Writes `text` word by word, encoding every run of words for which
+/// `needs` holds, as [`encode_unstructured`] describes.
+fn encode_words(text: &str, needs: fn(&str) -> bool, out: &mut String) {
     let bytes = text.as_bytes();
     let mut start = 0;
     // The run of words to encode, from the start of its first word to the
@@ -216,7 +252,7 @@ pub fn encode_unstructured(text: &str, out: &mut String) {
         }
         start = word_end;
 
-        if needs_encoding(word) {
+        if needs(word) {
             match &mut run {
                 Some((_, run_end)) => *run_end = word_end,
                 None => {
@@ -533,6 +569,15 @@ fn needs_encoding(word: &str) -> bool {
         || memchr::memmem::find(word.as_bytes(), b"=?").is_some()
 }
 
+/// Whether a word of UTF-8 unstructured text must be encoded: it is too
+/// long to fold, holds a control character, or could be read as an encoded
+/// word.
+fn needs_encoding_in_utf8(word: &str) -> bool {
+    word.len() > PLAIN_WORD_LIMIT
+        || word.chars().any(char::is_control)
+        || memchr::memmem::find(word.as_bytes(), b"=?").is_some()
+}
+
 /// SP or HT, the white space of a header field (RFC 5234 `WSP`).
 fn is_wsp(b: u8) -> bool {
     b == b' ' || b == b'\t'
@@ -775,9 +820,35 @@ mod tests {
         assert_eq!(decode_unstructured(&out), subject);
     }
 
+    #[test]
+    fn utf8_text_is_kept_and_only_words_that_cannot_stand_are_encoded() {
+        let long = "ü".repeat(PLAIN_WORD_LIMIT / 2 + 1);
+        let table = [
+            ("Grüße aus Köln", "Grüße aus Köln"),
+            ("会議の件", "会議の件"),
+            ("=?UTF-8?Q?a?=", "=?UTF-8?B?PT9VVEYtOD9RP2E/PQ==?="),
+            ("Grüße =?x?Q?y?= Köln", "Grüße =?UTF-8?B?PT94P1E/eT89?= Köln"),
+            ("a\r\nBcc: x", "=?UTF-8?B?YQ0KQmNjOg==?= x"),
+            ("nul\0", "=?UTF-8?Q?nul=00?="),
+        ];
+        for (text, expected) in table {
+            assert_eq!(encoded_utf8(text), expected, "{text:?}");
+            assert_eq!(decode_unstructured(expected), text, "{expected:?}");
+        }
+        let out = encoded_utf8(&long);
+        assert!(out.starts_with("=?UTF-8?") && out.is_ascii(), "{out}");
+        assert_eq!(decode_unstructured(&out), long);
+    }
+
     fn encoded(text: &str) -> String {
         let mut out = String::new();
         encode_unstructured(text, &mut out);
+        out
+    }
+
+    fn encoded_utf8(text: &str) -> String {
+        let mut out = String::new();
+        encode_unstructured_utf8(text, &mut out);
         out
     }
 
@@ -794,6 +865,20 @@ mod tests {
             text in "([ \t]{0,2}([a-z=?_]{1,6}|[äö日]{1,3}|=\\?UTF-8\\?Q\\?a\\?=)){0,12}[ \t]{0,2}"
         ) {
             let out = encoded(&text);
+            prop_assert_eq!(decode_unstructured(&out), text.as_str());
+        }
+
+        #[test]
+        fn utf8_encoded_text_decodes_back_to_itself(text in any::<String>()) {
+            let out = encoded_utf8(&text);
+            prop_assert_eq!(decode_unstructured(&out), text.as_str());
+        }
+
+        #[test]
+        fn mostly_plain_utf8_text_decodes_back_to_itself(
+            text in "([ \t]{0,2}([a-z=?_]{1,6}|[äö日]{1,3}|=\\?UTF-8\\?Q\\?a\\?=)){0,12}[ \t]{0,2}"
+        ) {
+            let out = encoded_utf8(&text);
             prop_assert_eq!(decode_unstructured(&out), text.as_str());
         }
 

@@ -88,7 +88,9 @@ pub use data::{
     bdat_chunks, encode_data, BareLineEndings, BdatChunk, BdatChunks, DataDecoder, DataEncoder,
     DataOptions, DataReport, DecodeStatus, BDAT_CHUNK_SIZE,
 };
-pub use encoded_word::{decode_unstructured, decode_word, encode_unstructured};
+pub use encoded_word::{
+    decode_unstructured, decode_word, encode_unstructured, encode_unstructured_utf8,
+};
 pub use error::{ErrorKind, ParseError, Status};
 pub use field::address::{AddrSpec, Address, AddressList, Group, MailboxList};
 pub use field::message_id::MessageId;

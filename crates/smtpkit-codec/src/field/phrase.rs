@@ -356,6 +356,22 @@ mod tests {
     }
 
     #[test]
+    fn keywords_decode_encoded_words_within_each_keyword() {
+        let table: &[(&[u8], &[&str])] = &[
+            (b"=?UTF-8?Q?Steuererkl=C3=A4rung?=, tax", &["Steuererklärung", "tax"]),
+            (b"=?ISO-8859-1?Q?caf=E9?= menu, =?UTF-8?B?5pel5pys?=", &["café menu", "日本"]),
+            (b"=?UTF-8?Q?a?= =?UTF-8?Q?b?=", &["ab"]),
+            (b"=?UTF-8?Q?a?=\r\n =?UTF-8?Q?b?=, c", &["ab", "c"]),
+            (b"=?UTF-8?Q?a=2C_b?=", &["a, b"]),
+            (b"\"=?UTF-8?Q?a?=\", b", &["=?UTF-8?Q?a?=", "b"]),
+            (b"=?x-unknown?Q?a?=, b", &["=?x-unknown?Q?a?=", "b"]),
+        ];
+        for &(input, expected) in table {
+            assert_eq!(keywords(input).expect("valid"), expected, "{input:?}");
+        }
+    }
+
+    #[test]
     fn keywords_failed() {
         let table: &[(&[u8], usize, &str)] = &[
             (b"a; b", 1, "\",\""),
