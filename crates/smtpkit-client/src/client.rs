@@ -222,7 +222,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Client<S> {
         let timeout = self.config.data_init_timeout;
         let reply = self.read_reply("DATA", timeout).await?;
         expect_code(reply, 354, "DATA")?;
-        self.message(message).await
+        self.message(&encode_data(message)).await
     }
 
     /// Sends DATA, then the message read from `reader` as it comes,
@@ -251,7 +251,11 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Client<S> {
             wire.clear();
             if n == 0 {
                 encoder.finish(&mut wire);
-                self.write_block(&wire).await?;
+                let (last_line, end) = wire.split_at(wire.len() - END_OF_DATA.len());
+                if !last_line.is_empty() {
+                    self.write_block(last_line).await?;
+                }
+                self.write_block(end).await?;
                 break;
             }
             encoder.encode(&chunk[..n], &mut wire);
@@ -342,7 +346,8 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Client<S> {
     ///
     /// See [`ErrorKind`]; [`Error::is_transient`] tells whether to retry.
     pub async fn send(&mut self, envelope: &Envelope, message: &[u8]) -> Result<SendReport, Error> {
-        let parameters = self.mail_parameters(envelope, message)?;
+        let wire = encode_data(message);
+        let parameters = self.mail_parameters(envelope, message, message_size(&wire))?;
         let mail = Command::Mail { reverse_path: envelope.reverse_path.clone(), parameters };
         let rcpts: Vec<Command<'static>> = envelope
             .recipients
@@ -408,7 +413,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Client<S> {
             }
         };
         expect_code(data_reply, 354, "DATA")?;
-        report.reply = self.message(message).await?;
+        report.reply = self.message(&wire).await?;
         Ok(report)
     }
 
@@ -419,17 +424,18 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Client<S> {
 
     /// MAIL's parameters for this message: the envelope's, plus SIZE,
     /// SMTPUTF8 and BODY=8BITMIME where the server offers them and the
-    /// message needs them.
+    /// message needs them. `size` is the message's size as RFC 1870
+    /// counts it, see [`message_size`].
     fn mail_parameters(
         &self,
         envelope: &Envelope,
         message: &[u8],
+        size: u64,
     ) -> Result<MailParameters<'static>, Error> {
         let offered = |wanted: fn(&Capability<'_>) -> bool| {
             self.capabilities.as_ref().is_some_and(|c| c.entries().iter().any(wanted))
         };
         let mut parameters = envelope.parameters.clone();
-        let size = message.len() as u64;
 
         let server_size = self.capabilities.as_ref().and_then(Capabilities::size);
         if let Some(limit) = server_size.flatten().filter(|&limit| limit > 0) {
@@ -474,12 +480,16 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Client<S> {
         self.rset().await.map(drop)
     }
 
-    /// Writes the message and its end, then reads the final reply.
-    async fn message(&mut self, message: &[u8]) -> Result<Reply<'static>, Error> {
-        let wire = encode_data(message);
-        for chunk in wire.chunks(64 * 1024) {
+    /// Writes the wire form of a message (from [`encode_data`]) and its
+    /// end, then reads the final reply.
+    async fn message(&mut self, wire: &[u8]) -> Result<Reply<'static>, Error> {
+        let (body, end) = wire.split_at(wire.len().saturating_sub(END_OF_DATA.len()));
+        for chunk in body.chunks(64 * 1024) {
             self.write_block(chunk).await?;
         }
+        // The end goes as a block of its own, so that a reply that came
+        // during the last block of the body is seen before it.
+        self.write_block(end).await?;
         self.end_of_data().await
     }
 
@@ -514,10 +524,14 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Client<S> {
     }
 
     /// True when reply bytes are already waiting.
+    ///
+    /// The task first yields once, which lets the runtime poll for I/O, so
+    /// that bytes that reached the socket since the last read are seen.
     async fn early_reply(&mut self) -> Result<bool, Error> {
         if !self.buffer.is_empty() {
             return Ok(true);
         }
+        tokio::task::yield_now().await;
         let mut byte = [0u8; 512];
         match tokio::time::timeout(Duration::ZERO, self.stream.read(&mut byte)).await {
             Ok(Ok(0)) => Err(ErrorKind::Closed { step: "message" }.into()),
@@ -652,7 +666,76 @@ fn forward_path_is_ascii(path: &ForwardPath<'_>) -> bool {
 
 /// True when the header section (up to the first empty line) holds
 /// non-ASCII, which needs RFC 6532 and so SMTPUTF8.
+///
+/// Line endings are read as [`encode_data`] reads them: CRLF, a bare LF
+/// or a bare CR each end a line. A message that starts with an empty line
+/// has no header section at all.
 fn header_is_8bit(message: &[u8]) -> bool {
-    let end = message.windows(4).position(|w| w == b"\r\n\r\n").unwrap_or(message.len());
-    !message[..end].is_ascii()
+    let mut line_start = true;
+    for (i, &byte) in message.iter().enumerate() {
+        match byte {
+            b'\r' | b'\n' if line_start => return false,
+            b'\n' => line_start = true,
+            b'\r' => line_start = message.get(i + 1) != Some(&b'\n'),
+            _ if !byte.is_ascii() => return true,
+            _ => line_start = false,
+        }
+    }
+    false
+}
+
+/// The line that ends the data, which [`encode_data`] always appends.
+const END_OF_DATA: &[u8] = b".\r\n";
+
+/// The size of a message as RFC 1870 §3 defines it for SIZE and its
+/// limit: "the number of octets, including CR-LF pairs, but not the SMTP
+/// DATA command's terminating dot or doubled quoting dots, to be
+/// transmitted by the SMTP client after receiving reply code 354". So it
+/// is counted from the wire form `wire` (from [`encode_data`]), with its
+/// line endings normalized to CRLF, minus the final `.` CRLF and minus
+/// each dot added by dot-stuffing.
+fn message_size(wire: &[u8]) -> u64 {
+    let body = &wire[..wire.len().saturating_sub(END_OF_DATA.len())];
+    let mut stuffed = usize::from(body.first() == Some(&b'.'));
+    stuffed += body.windows(2).filter(|pair| pair == b"\n.").count();
+    (body.len() - stuffed) as u64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_header_section_ends_at_the_first_empty_line_of_any_line_ending() {
+        let cases: [(&[u8], bool); 9] = [
+            (b"Subject: hi\r\n\r\nbody \xc3\xa9\r\n", false),
+            (b"Subject: hi\n\nbody \xc3\xa9\n", false),
+            (b"Subject: hi\r\rbody \xc3\xa9\r", false),
+            (b"\r\nbody \xc3\xa9\r\n", false),
+            (b"\nbody \xc3\xa9\n", false),
+            (b"Subject: \xc3\xa9\r\n\r\nbody\r\n", true),
+            (b"Subject: \xc3\xa9\n\nbody\n", true),
+            (b"Subject: hi\nX: \xc3\xa9\n", true),
+            (b"", false),
+        ];
+        for (message, expected) in cases {
+            assert_eq!(header_is_8bit(message), expected, "{:?}", String::from_utf8_lossy(message));
+        }
+    }
+
+    #[test]
+    fn the_message_size_counts_crlf_line_endings_and_no_stuffed_dots() {
+        let cases: [(&[u8], u64); 6] = [
+            (b"", 0),
+            (b"a\r\n", 3),
+            (b"a\n", 3),
+            (b"a", 3),
+            (b".a\n..b\r\n.\n", 12),
+            (b"x\n.\n", 6),
+        ];
+        for (message, expected) in cases {
+            let size = message_size(&encode_data(message));
+            assert_eq!(size, expected, "{:?}", String::from_utf8_lossy(message));
+        }
+    }
 }

@@ -142,8 +142,59 @@ async fn a_message_over_the_servers_size_is_refused_before_sending() {
     let mut client = Client::connect(&addr, config()).await.expect("connects");
     client.ehlo(&host()).await.expect("greets");
     let error = client.send(&envelope(&["bob@example.net"]), &[b'x'; 2000]).await.expect_err("big");
-    assert!(matches!(error.kind(), ErrorKind::MessageTooLarge { size: 2000, limit: 1000 }));
+    // The line ending the client adds counts (RFC 1870 §3).
+    assert!(matches!(error.kind(), ErrorKind::MessageTooLarge { size: 2002, limit: 1000 }));
     assert!(error.is_permanent());
+}
+
+#[tokio::test]
+async fn the_size_limit_applies_to_the_message_as_transmitted() {
+    let (addr, server) = server(b"220 mx\r\n", accepting).await;
+    let mut client = Client::connect(&addr, config()).await.expect("connects");
+    client.ehlo(&host()).await.expect("greets");
+
+    // 999 octets with a bare LF are 1000 on the wire with CRLF: just fits.
+    let mut fits = vec![b'x'; 998];
+    fits.push(b'\n');
+    client.send(&envelope(&["bob@example.net"]), &fits).await.expect("at the limit");
+
+    // 1000 octets with a bare LF are 1001 on the wire: one over.
+    let mut over = vec![b'x'; 999];
+    over.push(b'\n');
+    let error = client.send(&envelope(&["bob@example.net"]), &over).await.expect_err("over");
+    assert!(matches!(error.kind(), ErrorKind::MessageTooLarge { size: 1001, limit: 1000 }));
+
+    // A stuffed dot is not counted: 1000 octets with a leading dot fit.
+    let mut dotted = vec![b'.'];
+    dotted.extend_from_slice(&[b'x'; 997]);
+    dotted.extend_from_slice(b"\r\n");
+    client.send(&envelope(&["bob@example.net"]), &dotted).await.expect("dot not counted");
+    client.quit().await.expect("221");
+
+    let seen = String::from_utf8(server.await.expect("ends")).expect("ASCII");
+    assert_eq!(seen.matches("SIZE=1000\r\n").count(), 2, "{seen}");
+}
+
+#[tokio::test]
+async fn an_8bit_body_without_a_header_section_needs_no_smtputf8() {
+    let (addr, server) = server(b"220 mx\r\n", accepting).await;
+    let mut client = Client::connect(&addr, config()).await.expect("connects");
+    client.ehlo(&host()).await.expect("greets");
+    for message in
+        [&b"\r\nGr\xc3\xbc\xc3\x9fe\r\n"[..], b"\nGr\xc3\xbc\xc3\x9fe\n", b"S: a\n\n\xc3\xa9\n"]
+    {
+        client.send(&envelope(&["bob@example.net"]), message).await.expect("8BITMIME is enough");
+    }
+    let error = client
+        .send(&envelope(&["bob@example.net"]), b"Subject: \xc3\xa9\n\nhi\n")
+        .await
+        .expect_err("an 8-bit header field needs SMTPUTF8");
+    assert!(matches!(error.kind(), ErrorKind::Unsupported { extension: "SMTPUTF8" }));
+    client.quit().await.expect("221");
+
+    let seen = String::from_utf8_lossy(&server.await.expect("ends")).into_owned();
+    assert_eq!(seen.matches("BODY=8BITMIME\r\n").count(), 3, "{seen}");
+    assert!(!seen.contains("SMTPUTF8"), "{seen}");
 }
 
 #[tokio::test]
@@ -256,6 +307,49 @@ async fn a_reply_during_data_is_a_protocol_error() {
         error.kind(),
         ErrorKind::Protocol { detail: ProtocolViolation::ReplyDuringData }
     ));
+}
+
+#[tokio::test]
+async fn a_reply_right_after_354_to_a_small_message_is_a_protocol_error() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("port");
+    let addr = listener.local_addr().expect("bound");
+    let server = tokio::spawn(async move {
+        let (stream, _) = listener.accept().await.expect("connects");
+        let (reader, mut writer) = stream.into_split();
+        let mut lines = tokio::io::BufReader::new(reader);
+        writer.write_all(b"220 mx\r\n").await.expect("greeting");
+        let mut seen = String::new();
+        loop {
+            let mut line = String::new();
+            if tokio::io::AsyncBufReadExt::read_line(&mut lines, &mut line).await.unwrap_or(0) == 0
+            {
+                return seen;
+            }
+            seen.push_str(&line);
+            match line.get(..4).unwrap_or(&line) {
+                "EHLO" => writer.write_all(b"250 mx\r\n").await.expect("ehlo"),
+                "DATA" => {
+                    // The 354 and an unasked-for 250 in two writes.
+                    writer.write_all(b"354 go\r\n").await.expect("354");
+                    writer.flush().await.expect("flushed");
+                    tokio::task::yield_now().await;
+                    writer.write_all(b"250 2.0.0 already taken\r\n").await.expect("250");
+                }
+                _ => writer.write_all(b"250 ok\r\n").await.expect("reply"),
+            }
+        }
+    });
+    let stream = TcpStream::connect(addr).await.expect("connects");
+    let mut client = Client::from_stream(stream, config()).await.expect("greeting");
+    client.ehlo(&host()).await.expect("greets");
+    let error = client.send(&envelope(&["b@example.net"]), b"hi\r\n").await.expect_err("early");
+    assert!(
+        matches!(error.kind(), ErrorKind::Protocol { detail: ProtocolViolation::ReplyDuringData }),
+        "{error:?}"
+    );
+    drop(client);
+    let seen = server.await.expect("ends");
+    assert!(!seen.contains("\r\n.\r\n"), "the end of data was not sent: {seen}");
 }
 
 #[tokio::test]
