@@ -13,16 +13,37 @@ use tokio::task::JoinHandle;
 /// How a scripted server answers one command line.
 type Script = fn(&str) -> &'static [u8];
 
+/// An answer that means: say nothing, but keep reading.
+const SILENT: &[u8] = b"(silent)";
+
 /// Starts a server that sends `greeting`, then answers each command line
 /// with `script`, reads a message after a 354 up to its end, and stops at
 /// QUIT or when the client goes. Returns its address and, when it ends,
 /// every byte it read.
 async fn server(greeting: &'static [u8], script: Script) -> (String, JoinHandle<Vec<u8>>) {
+    serve(greeting, script, false).await
+}
+
+/// As [`server`], but every reply goes out one byte per write.
+async fn trickling_server(
+    greeting: &'static [u8],
+    script: Script,
+) -> (String, JoinHandle<Vec<u8>>) {
+    serve(greeting, script, true).await
+}
+
+async fn serve(
+    greeting: &'static [u8],
+    script: Script,
+    trickle: bool,
+) -> (String, JoinHandle<Vec<u8>>) {
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("a loopback port");
     let addr = listener.local_addr().expect("bound").to_string();
     let handle = tokio::spawn(async move {
         let (mut stream, _) = listener.accept().await.expect("the client connects");
-        stream.write_all(greeting).await.expect("greeting written");
+        if send(&mut stream, greeting, trickle).await.is_err() {
+            return Vec::new();
+        }
         let mut seen = Vec::new();
         let mut pending = Vec::new();
         let mut in_data = false;
@@ -32,7 +53,13 @@ async fn server(greeting: &'static [u8], script: Script) -> (String, JoinHandle<
                 if let Some(end) = find(&pending, b"\r\n.\r\n") {
                     pending.drain(..end + 5);
                     in_data = false;
-                    let _ = stream.write_all(script(".")).await;
+                    let reply = script(".");
+                    if reply.is_empty() {
+                        return seen;
+                    }
+                    if reply != SILENT {
+                        let _ = send(&mut stream, reply, trickle).await;
+                    }
                     continue;
                 }
             } else if let Some(lf) = pending.iter().position(|&b| b == b'\n') {
@@ -42,7 +69,12 @@ async fn server(greeting: &'static [u8], script: Script) -> (String, JoinHandle<
                 if reply.starts_with(b"354") {
                     in_data = true;
                 }
-                if stream.write_all(reply).await.is_err() || line.eq_ignore_ascii_case("QUIT") {
+                if reply == SILENT {
+                    continue;
+                }
+                if send(&mut stream, reply, trickle).await.is_err()
+                    || line.eq_ignore_ascii_case("QUIT")
+                {
                     return seen;
                 }
                 if reply.is_empty() {
@@ -61,6 +93,19 @@ async fn server(greeting: &'static [u8], script: Script) -> (String, JoinHandle<
         }
     });
     (addr, handle)
+}
+
+/// Writes `bytes` whole, or one byte per write with a pause between.
+async fn send(stream: &mut TcpStream, bytes: &[u8], trickle: bool) -> std::io::Result<()> {
+    if !trickle {
+        return stream.write_all(bytes).await;
+    }
+    for byte in bytes {
+        stream.write_all(std::slice::from_ref(byte)).await?;
+        stream.flush().await?;
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+    Ok(())
 }
 
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
@@ -447,4 +492,243 @@ async fn a_connection_dropped_at_any_step_is_an_error_not_a_hang() {
         );
         assert!(error.is_transient(), "{step}");
     }
+}
+
+/// As [`accepting`], without PIPELINING: every command waits for its reply.
+fn plain(line: &str) -> &'static [u8] {
+    if line.to_ascii_uppercase().starts_with("EHLO") {
+        b"250-mx.example\r\n250-SIZE 1000\r\n250 8BITMIME\r\n"
+    } else {
+        accepting(line)
+    }
+}
+
+/// Runs `future` under a deadline well past the client's own, so that a
+/// hang fails the test instead of stalling it.
+async fn bounded<T>(future: impl std::future::Future<Output = T>) -> T {
+    tokio::time::timeout(Duration::from_secs(10), future).await.expect("no hang")
+}
+
+#[tokio::test]
+async fn replies_split_at_every_byte_still_parse_at_every_step() {
+    for script in [accepting as Script, plain] {
+        let (addr, server) = trickling_server(b"220-mx.example\r\n220 ready\r\n", script).await;
+        let mut client = Client::connect(&addr, config()).await.expect("connects");
+        client.ehlo(&host()).await.expect("a trickled EHLO reply");
+        let recipients = ["bob@example.net", "nobody@example.net"];
+        let report = client.send(&envelope(&recipients), b"Subject: hi\r\n\r\nhi\r\n").await;
+        let report = report.expect("trickled MAIL, RCPT, DATA and end-of-data replies");
+        assert_eq!(report.accepted.len(), 1);
+        assert_eq!(report.rejected[0].1.code().get(), 550);
+        assert_eq!(report.reply.code().get(), 250);
+        client.rset().await.expect("a trickled RSET reply");
+        client.quit().await.expect("a trickled QUIT reply");
+        let seen = String::from_utf8(server.await.expect("ends")).expect("ASCII");
+        assert!(seen.ends_with("\r\n.\r\nRSET\r\nQUIT\r\n"), "{seen}");
+    }
+}
+
+#[tokio::test]
+async fn a_multiline_ehlo_reply_with_mixed_codes_is_a_protocol_error() {
+    fn script(line: &str) -> &'static [u8] {
+        match line.get(..4).unwrap_or(line) {
+            "EHLO" => b"250-mx.example\r\n251-PIPELINING\r\n250 SIZE 1000\r\n",
+            _ => b"250 ok\r\n",
+        }
+    }
+    let (addr, _server) = server(b"220 mx\r\n", script).await;
+    let mut client = Client::connect(&addr, config()).await.expect("connects");
+    let error = bounded(client.ehlo(&host())).await.expect_err("mixed codes");
+    assert!(
+        matches!(
+            error.kind(),
+            ErrorKind::Protocol { detail: ProtocolViolation::MalformedReply(_) }
+        ),
+        "{error:?}"
+    );
+}
+
+#[tokio::test]
+async fn replies_over_the_line_count_or_size_limits_are_protocol_errors() {
+    fn script(line: &str) -> &'static [u8] {
+        match line.get(..4).unwrap_or(line) {
+            "EHLO" => b"250-a\r\n250-b\r\n250-c\r\n250-d\r\n250-e\r\n250 f\r\n",
+            "HELO" => {
+                b"250-0123456789012345678901234567890123456789\r\n\
+                  250-0123456789012345678901234567890123456789\r\n\
+                  250 0123456789012345678901234567890123456789\r\n"
+            }
+            _ => b"250 ok\r\n",
+        }
+    }
+    let mut limited = config();
+    limited.reply_options.max_lines = 4;
+    limited.reply_options.size_limit = 100;
+
+    let (addr, _server) = server(b"220 mx\r\n", script).await;
+    let mut client = Client::connect(&addr, limited.clone()).await.expect("connects");
+    let error = bounded(client.ehlo(&host())).await.expect_err("six lines, four allowed");
+    assert!(matches!(error.kind(), ErrorKind::Protocol { .. }), "{error:?}");
+
+    // HELO only through the client's fallback; a 502 to EHLO leads there.
+    fn fallback(line: &str) -> &'static [u8] {
+        match line.get(..4).unwrap_or(line) {
+            "EHLO" => b"502 5.5.1 no\r\n",
+            other => script(other),
+        }
+    }
+    let (addr, _server) = server(b"220 mx\r\n", fallback).await;
+    let mut client = Client::connect(&addr, limited).await.expect("connects");
+    let error = bounded(client.ehlo(&host())).await.expect_err("138 octets, 100 allowed");
+    assert!(matches!(error.kind(), ErrorKind::Protocol { .. }), "{error:?}");
+}
+
+#[tokio::test]
+async fn a_server_streaming_continuation_lines_forever_is_cut_off() {
+    for line in [&b"250-x\r\n"[..], b"x"] {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("port");
+        let addr = listener.local_addr().expect("bound");
+        tokio::spawn(async move {
+            let (mut stream, _) = listener.accept().await.expect("connects");
+            let mut greeting = b"220-".to_vec();
+            greeting.extend_from_slice(line);
+            stream.write_all(&greeting).await.expect("greeting");
+            // Until the client goes away.
+            while stream.write_all(line).await.is_ok() {}
+        });
+        let stream = TcpStream::connect(addr).await.expect("connects");
+        let error = bounded(Client::from_stream(stream, config())).await.expect_err("endless");
+        assert!(matches!(error.kind(), ErrorKind::Protocol { .. }), "{line:?}: {error:?}");
+    }
+}
+
+#[tokio::test]
+async fn a_server_that_closes_before_the_greeting_is_closed_at_the_greeting() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("port");
+    let addr = listener.local_addr().expect("bound");
+    tokio::spawn(async move {
+        let (stream, _) = listener.accept().await.expect("connects");
+        drop(stream);
+    });
+    let stream = TcpStream::connect(addr).await.expect("connects");
+    let error = bounded(Client::from_stream(stream, config())).await.expect_err("closed");
+    assert!(
+        matches!(error.kind(), ErrorKind::Closed { step: "greeting" } | ErrorKind::Io(_)),
+        "{error:?}"
+    );
+    assert!(error.is_transient());
+}
+
+#[tokio::test]
+async fn a_server_that_closes_in_the_middle_of_the_body_fails_the_send() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("port");
+    let addr = listener.local_addr().expect("bound");
+    tokio::spawn(async move {
+        let (stream, _) = listener.accept().await.expect("connects");
+        let mut stream = tokio::io::BufReader::new(stream);
+        stream.get_mut().write_all(b"220 mx\r\n").await.expect("greeting");
+        // EHLO, MAIL, RCPT and DATA one by one, then a little of the body.
+        for reply in [&b"250 ok\r\n"[..], b"250 ok\r\n", b"250 ok\r\n", b"354 go\r\n"] {
+            let mut line = String::new();
+            tokio::io::AsyncBufReadExt::read_line(&mut stream, &mut line).await.expect("a line");
+            stream.get_mut().write_all(reply).await.expect("reply");
+        }
+        let mut body = vec![0u8; 64 * 1024];
+        stream.read_exact(&mut body).await.expect("some of the body");
+        drop(stream);
+    });
+    let stream = TcpStream::connect(addr).await.expect("connects");
+    let mut client = Client::from_stream(stream, config()).await.expect("greeting");
+    client.ehlo(&host()).await.expect("greets");
+    let message = "a line of the body\r\n".repeat(1 << 20);
+    let error = bounded(client.send(&envelope(&["b@example.net"]), message.as_bytes())).await;
+    let error = error.expect_err("dropped during the body");
+    assert!(
+        matches!(
+            error.kind(),
+            ErrorKind::Io(_) | ErrorKind::Closed { .. } | ErrorKind::Timeout { .. }
+        ),
+        "{error:?}"
+    );
+    assert!(!error.is_outcome_unknown(), "the end of data was never sent");
+}
+
+#[tokio::test]
+async fn a_connection_dropped_at_any_step_without_pipelining_is_an_error_not_a_hang() {
+    let scripts: [(Script, &str); 4] = [
+        (|l| if l.starts_with("EHLO") { b"" } else { plain(l) }, "EHLO"),
+        (|l| if l.starts_with("MAIL") { b"" } else { plain(l) }, "MAIL"),
+        (|l| if l.starts_with("RCPT") { b"" } else { plain(l) }, "RCPT"),
+        (|l| if l == "DATA" { b"" } else { plain(l) }, "DATA"),
+    ];
+    for (script, step) in scripts {
+        let (addr, _server) = server(b"220 mx\r\n", script).await;
+        let mut client = Client::connect(&addr, config()).await.expect("connects");
+        let result = match client.ehlo(&host()).await {
+            Err(error) => Err(error),
+            Ok(_) => client.send(&envelope(&["bob@example.net"]), b"hi\r\n").await.map(drop),
+        };
+        let error = result.expect_err(step);
+        assert!(
+            matches!(error.kind(), ErrorKind::Closed { step: s } if *s == step),
+            "{step}: {error:?}"
+        );
+        assert!(error.is_transient(), "{step}");
+    }
+}
+
+#[tokio::test]
+async fn a_connection_dropped_at_rset_or_quit_is_closed_at_that_step() {
+    let scripts: [(Script, &str); 2] = [
+        (|l| if l == "RSET" { b"" } else { plain(l) }, "RSET"),
+        (|l| if l == "QUIT" { b"" } else { plain(l) }, "QUIT"),
+    ];
+    for (script, step) in scripts {
+        let (addr, _server) = server(b"220 mx\r\n", script).await;
+        let mut client = Client::connect(&addr, config()).await.expect("connects");
+        client.ehlo(&host()).await.expect("greets");
+        let result = if step == "RSET" { client.rset().await } else { client.quit().await };
+        let error = result.expect_err(step);
+        assert!(
+            matches!(error.kind(), ErrorKind::Closed { step: s } if *s == step),
+            "{step}: {error:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn no_reply_after_the_final_dot_in_time_is_outcome_unknown() {
+    fn script(line: &str) -> &'static [u8] {
+        match line.get(..4).unwrap_or(line) {
+            "." => SILENT,
+            other => plain(other),
+        }
+    }
+    let (addr, _server) = server(b"220 mx\r\n", script).await;
+    let mut client = Client::connect(&addr, config()).await.expect("connects");
+    client.ehlo(&host()).await.expect("greets");
+    let error = bounded(client.send(&envelope(&["b@example.net"]), b"hi\r\n")).await;
+    let error = error.expect_err("no reply");
+    let ErrorKind::OutcomeUnknown { cause } = error.kind() else {
+        panic!("{error:?}");
+    };
+    assert!(matches!(cause.kind(), ErrorKind::Timeout { step: "end of data" }), "{cause:?}");
+}
+
+#[tokio::test]
+async fn ehlo_falls_back_to_helo_on_500_too() {
+    fn script(line: &str) -> &'static [u8] {
+        match line.get(..4).unwrap_or(line) {
+            "EHLO" => b"500 5.5.2 what?\r\n",
+            "HELO" => b"250 old.example\r\n",
+            _ => b"250 ok\r\n",
+        }
+    }
+    let (addr, server) = server(b"220 old.example\r\n", script).await;
+    let mut client = Client::connect(&addr, config()).await.expect("connects");
+    let capabilities = client.ehlo(&host()).await.expect("HELO works");
+    assert_eq!(capabilities.domain(), "old.example");
+    drop(client);
+    let seen = String::from_utf8(server.await.expect("ends")).expect("ASCII");
+    assert_eq!(seen, "EHLO client.example\r\nHELO client.example\r\n");
 }
