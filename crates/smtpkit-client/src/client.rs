@@ -357,6 +357,12 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Client<S> {
                 parameters: parameters.clone(),
             })
             .collect();
+        // Every line is checked before the first is written, so that a bad
+        // recipient cannot leave a transaction half open.
+        check_line(&mail, "MAIL")?;
+        for rcpt in &rcpts {
+            check_line(rcpt, "RCPT")?;
+        }
         let pipelining = self.capabilities.as_ref().is_some_and(Capabilities::supports_pipelining);
 
         let (mail_reply, rcpt_replies, data_reply) = if pipelining {
@@ -552,9 +558,10 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Client<S> {
         command: &Command<'_>,
         step: &'static str,
     ) -> Result<Reply<'static>, Error> {
+        let line = check_line(command, step)?;
         let span = tracing::debug_span!("smtp_command", verb = command.verb());
         async {
-            self.write(&command.to_bytes(), step).await?;
+            self.write(&line, step).await?;
             let timeout = self.config.command_timeout;
             let reply = self.read_reply(step, timeout).await?;
             debug!(code = reply.code().get(), "reply");
@@ -609,6 +616,21 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Client<S> {
                 Err(_) => return Err(ErrorKind::Timeout { step }.into()),
             }
         }
+    }
+}
+
+/// The wire form of `command`, if it is one line with no control character
+/// before its final CRLF.
+///
+/// The codec's constructors refuse such characters, but some values can be
+/// built without them (a general address literal's content is a public
+/// field), so the client checks what it is about to send.
+fn check_line(command: &Command<'_>, step: &'static str) -> Result<Vec<u8>, Error> {
+    let line = command.to_bytes();
+    let text = line.strip_suffix(b"\r\n").unwrap_or(&line);
+    match text.iter().position(|&byte| byte.is_ascii_control()) {
+        Some(offset) => Err(ErrorKind::InvalidCommand { step, offset }.into()),
+        None => Ok(line),
     }
 }
 

@@ -64,6 +64,15 @@ pub enum ErrorKind {
         /// The server's limit in octets.
         limit: u64,
     },
+    /// A command line would carry a control character (CR, LF, NUL or
+    /// another) before its final CRLF, which could smuggle a second
+    /// command onto the connection; nothing of it was sent.
+    InvalidCommand {
+        /// The command, such as `MAIL`.
+        step: &'static str,
+        /// Where in the command line the control character is.
+        offset: usize,
+    },
     /// Every recipient was refused; each reply is in the report.
     AllRecipientsRejected {
         /// The replies, one per recipient, in order.
@@ -114,7 +123,9 @@ impl Error {
             ErrorKind::AllRecipientsRejected { replies } => {
                 replies.iter().any(|r| r.is_permanent())
             }
-            ErrorKind::Unsupported { .. } | ErrorKind::MessageTooLarge { .. } => true,
+            ErrorKind::Unsupported { .. }
+            | ErrorKind::MessageTooLarge { .. }
+            | ErrorKind::InvalidCommand { .. } => true,
             _ => false,
         }
     }
@@ -156,6 +167,9 @@ impl fmt::Display for Error {
             }
             ErrorKind::MessageTooLarge { size, limit } => {
                 write!(f, "message of {size} octets exceeds the server's limit of {limit}")
+            }
+            ErrorKind::InvalidCommand { step, offset } => {
+                write!(f, "{step} not sent: a control character at offset {offset}")
             }
             ErrorKind::AllRecipientsRejected { replies } => {
                 write!(f, "all {} recipients rejected", replies.len())

@@ -732,3 +732,72 @@ async fn ehlo_falls_back_to_helo_on_500_too() {
     let seen = String::from_utf8(server.await.expect("ends")).expect("ASCII");
     assert_eq!(seen, "EHLO client.example\r\nHELO client.example\r\n");
 }
+
+/// Control characters that must never reach a command line.
+const CONTROLS: [&str; 6] = ["\r", "\n", "\r\n", "\0", "\x01", "\x7f"];
+
+#[test]
+fn no_value_of_a_command_line_can_be_built_with_a_control_character() {
+    use smtpkit_codec::{
+        AddressLiteral, AuthAddress, EnvId, EsmtpKeyword, EsmtpValue, LocalPart, Mailbox,
+    };
+    for control in CONTROLS {
+        let name = format!("client{control}.example");
+        assert!(Host::new(&name).is_err(), "EHLO name {control:?}");
+        let address = format!("a{control}b@example.org");
+        assert!(address.parse::<Mailbox>().is_err(), "mailbox {control:?}");
+        let quoted = format!("\"a{control}b\"");
+        assert!(LocalPart::new(quoted).is_err(), "quoted local-part {control:?}");
+        assert!(AddressLiteral::general("x", format!("a{control}")).is_err(), "{control:?}");
+        assert!(EsmtpKeyword::new(format!("X{control}")).is_err(), "keyword {control:?}");
+        assert!(EsmtpValue::new(format!("v{control}")).is_err(), "value {control:?}");
+        // xtext values are written encoded, but must still hold no controls.
+        assert!(EnvId::new(format!("id{control}")).is_err(), "ENVID {control:?}");
+        assert!(AuthAddress::new(format!("a{control}@b")).is_err(), "AUTH {control:?}");
+    }
+}
+
+/// A host built around the checks: a general address literal's fields
+/// are public, so its content can hold anything.
+fn smuggling_host(control: &str) -> Host<'static> {
+    let content = format!("x{control}RSET").into();
+    Host::Literal(smtpkit_codec::AddressLiteral::General { tag: "x".into(), content })
+}
+
+fn smuggling_mailbox(control: &str) -> smtpkit_codec::Mailbox<'static> {
+    let local_part = smtpkit_codec::LocalPart::new("a").expect("valid");
+    smtpkit_codec::Mailbox::new(local_part, smuggling_host(control)).expect("short enough")
+}
+
+#[tokio::test]
+async fn command_lines_with_control_characters_are_refused_before_any_byte_is_sent() {
+    for control in CONTROLS {
+        let (addr, server) = server(b"220 mx\r\n", accepting).await;
+        let mut client = Client::connect(&addr, config()).await.expect("connects");
+        let error = client.ehlo(&smuggling_host(control)).await.expect_err("EHLO name");
+        assert!(matches!(error.kind(), ErrorKind::InvalidCommand { step: "EHLO", .. }));
+        assert!(error.is_permanent());
+        client.ehlo(&host()).await.expect("greets");
+
+        let reverse_path = ReversePath::Mailbox(smuggling_mailbox(control));
+        let error = client.mail_from(&reverse_path, &Default::default()).await;
+        assert!(matches!(error.expect_err("MAIL").kind(), ErrorKind::InvalidCommand { .. }));
+        let forward_path = ForwardPath::Mailbox(smuggling_mailbox(control));
+        let error = client.rcpt_to(&forward_path, &Default::default()).await;
+        assert!(matches!(error.expect_err("RCPT").kind(), ErrorKind::InvalidCommand { .. }));
+
+        // In send, a bad recipient after a good one stops MAIL from going.
+        let mut bad_recipient = envelope(&["bob@example.net"]);
+        bad_recipient.recipients.push((forward_path, Default::default()));
+        let error = client.send(&bad_recipient, b"hi\r\n").await.expect_err("RCPT in send");
+        assert!(matches!(error.kind(), ErrorKind::InvalidCommand { step: "RCPT", .. }));
+        let mut bad_sender = envelope(&["bob@example.net"]);
+        bad_sender.reverse_path = reverse_path;
+        let error = client.send(&bad_sender, b"hi\r\n").await.expect_err("MAIL in send");
+        assert!(matches!(error.kind(), ErrorKind::InvalidCommand { step: "MAIL", .. }));
+
+        drop(client);
+        let seen = server.await.expect("ends");
+        assert_eq!(seen, b"EHLO client.example\r\n", "{control:?}");
+    }
+}
