@@ -139,7 +139,8 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Client<S> {
         let mut client =
             Self { stream, buffer: Vec::new(), config, capabilities: None, transcript };
         let timeout = client.config.greeting_timeout;
-        let greeting = client.read_reply("greeting", timeout).await?;
+        let greeting =
+            client.read_reply("greeting", timeout).instrument(step_span("greeting")).await?;
         expect_code(greeting, 220, "greeting")?;
         Ok(client)
     }
@@ -218,9 +219,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Client<S> {
     /// is refused; [`ErrorKind::OutcomeUnknown`] if the connection fails
     /// after the end of the message was sent.
     pub async fn data(&mut self, message: &[u8]) -> Result<Reply<'static>, Error> {
-        self.write(&Command::Data.to_bytes(), "DATA").await?;
-        let timeout = self.config.data_init_timeout;
-        let reply = self.read_reply("DATA", timeout).await?;
+        let reply = self.data_command().await?;
         expect_code(reply, 354, "DATA")?;
         self.message(&encode_data(message)).await
     }
@@ -238,29 +237,29 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Client<S> {
     where
         R: AsyncRead + Unpin,
     {
-        self.write(&Command::Data.to_bytes(), "DATA").await?;
-        let timeout = self.config.data_init_timeout;
-        let reply = self.read_reply("DATA", timeout).await?;
+        let reply = self.data_command().await?;
         expect_code(reply, 354, "DATA")?;
 
         let mut encoder = DataEncoder::new();
         let mut chunk = vec![0u8; 64 * 1024];
         let mut wire = Vec::with_capacity(chunk.len() + chunk.len() / 16);
-        loop {
-            let n = reader.read(&mut chunk).await.map_err(ErrorKind::Io)?;
-            wire.clear();
-            if n == 0 {
-                encoder.finish(&mut wire);
-                let (last_line, end) = wire.split_at(wire.len() - END_OF_DATA.len());
-                if !last_line.is_empty() {
-                    self.write_block(last_line).await?;
+        let body = async {
+            loop {
+                let n = reader.read(&mut chunk).await.map_err(ErrorKind::Io)?;
+                wire.clear();
+                if n == 0 {
+                    encoder.finish(&mut wire);
+                    let last_line = &wire[..wire.len() - END_OF_DATA.len()];
+                    if !last_line.is_empty() {
+                        self.write_block(last_line).await?;
+                    }
+                    return Ok::<_, Error>(());
                 }
-                self.write_block(end).await?;
-                break;
+                encoder.encode(&chunk[..n], &mut wire);
+                self.write_block(&wire).await?;
             }
-            encoder.encode(&chunk[..n], &mut wire);
-            self.write_block(&wire).await?;
-        }
+        };
+        body.instrument(step_span("message")).await?;
         self.end_of_data().await
     }
 
@@ -283,9 +282,12 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Client<S> {
             let last = matches!(command, Command::Bdat { last: true, .. });
             let mut bytes = command.to_bytes();
             bytes.extend_from_slice(chunk);
-            self.write(&bytes, "BDAT").await?;
             let timeout = self.config.data_end_timeout;
-            let reply = match self.read_reply("BDAT", timeout).await {
+            let exchange = async {
+                self.write(&bytes, "BDAT").await?;
+                self.read_reply("BDAT", timeout).await
+            };
+            let reply = match exchange.instrument(step_span("BDAT")).await {
                 Ok(reply) => reply,
                 Err(error) if last && !matches!(error.kind(), ErrorKind::Protocol { .. }) => {
                     return Err(unknown(error));
@@ -371,15 +373,23 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Client<S> {
                 rcpt.write_to(&mut batch);
             }
             Command::Data.write_to(&mut batch);
-            self.write(&batch, "MAIL").await?;
             let timeout = self.config.command_timeout;
-            let mail_reply = self.read_reply("MAIL", timeout).await?;
+
+            // The batch goes out in MAIL's span; each reply is read in the
+            // span of the command it answers.
+            let mail = async {
+                self.write(&batch, "MAIL").await?;
+                self.read_reply("MAIL", timeout).await
+            };
+            let mail_reply = mail.instrument(step_span("MAIL")).await?;
             let mut rcpt_replies = Vec::with_capacity(rcpts.len());
             for _ in &rcpts {
-                rcpt_replies.push(self.read_reply("RCPT", timeout).await?);
+                let reply = self.read_reply("RCPT", timeout).instrument(step_span("RCPT")).await?;
+                rcpt_replies.push(reply);
             }
             let data_init = self.config.data_init_timeout;
-            (mail_reply, rcpt_replies, Some(self.read_reply("DATA", data_init).await?))
+            let data = self.read_reply("DATA", data_init).instrument(step_span("DATA")).await?;
+            (mail_reply, rcpt_replies, Some(data))
         } else {
             let mail_reply = self.command(&mail, "MAIL").await?;
             let mut rcpt_replies = Vec::with_capacity(rcpts.len());
@@ -412,11 +422,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Client<S> {
 
         let data_reply = match data_reply {
             Some(reply) => reply,
-            None => {
-                self.write(&Command::Data.to_bytes(), "DATA").await?;
-                let timeout = self.config.data_init_timeout;
-                self.read_reply("DATA", timeout).await?
-            }
+            None => self.data_command().await?,
         };
         expect_code(data_reply, 354, "DATA")?;
         report.reply = self.message(&wire).await?;
@@ -479,9 +485,12 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Client<S> {
         if data_reply.is_some_and(|reply| reply.code().get() == 354) {
             // A 354 after every recipient failed: the only way out of the
             // data is its end, with nothing in it (RFC 2920 §3.1).
-            self.write(b".\r\n", "end of data").await?;
             let timeout = self.config.data_end_timeout;
-            self.read_reply("end of data", timeout).await?;
+            let end = async {
+                self.write(END_OF_DATA, "end of data").await?;
+                self.read_reply("end of data", timeout).await
+            };
+            end.instrument(step_span("end of data")).await?;
         }
         self.rset().await.map(drop)
     }
@@ -489,14 +498,25 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Client<S> {
     /// Writes the wire form of a message (from [`encode_data`]) and its
     /// end, then reads the final reply.
     async fn message(&mut self, wire: &[u8]) -> Result<Reply<'static>, Error> {
-        let (body, end) = wire.split_at(wire.len().saturating_sub(END_OF_DATA.len()));
-        for chunk in body.chunks(64 * 1024) {
-            self.write_block(chunk).await?;
-        }
-        // The end goes as a block of its own, so that a reply that came
-        // during the last block of the body is seen before it.
-        self.write_block(end).await?;
+        let body = &wire[..wire.len().saturating_sub(END_OF_DATA.len())];
+        let blocks = async {
+            for chunk in body.chunks(64 * 1024) {
+                self.write_block(chunk).await?;
+            }
+            Ok::<_, Error>(())
+        };
+        blocks.instrument(step_span("message")).await?;
         self.end_of_data().await
+    }
+
+    /// Writes DATA and reads its reply, which is not checked.
+    async fn data_command(&mut self) -> Result<Reply<'static>, Error> {
+        let timeout = self.config.data_init_timeout;
+        let exchange = async {
+            self.write(&Command::Data.to_bytes(), "DATA").await?;
+            self.read_reply("DATA", timeout).await
+        };
+        exchange.instrument(step_span("DATA")).await
     }
 
     /// Writes one block of the message, after checking that no reply has
@@ -515,18 +535,25 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Client<S> {
         Ok(())
     }
 
-    /// Flushes the end of the message and reads the reply to it. From here
-    /// on, a failure leaves the outcome unknown.
+    /// Writes the end of the message, `.` CRLF, and reads the reply to it.
+    ///
+    /// The end goes as a block of its own, after a check for a reply that
+    /// came while the last block of the body was written. Once it is
+    /// written, a failure leaves the outcome unknown.
     async fn end_of_data(&mut self) -> Result<Reply<'static>, Error> {
-        if let Err(error) = self.stream.flush().await {
-            return Err(unknown(ErrorKind::Io(error).into()));
-        }
         let timeout = self.config.data_end_timeout;
-        match self.read_reply("end of data", timeout).await {
-            Ok(reply) => positive(reply, "end of data"),
-            Err(error) if matches!(error.kind(), ErrorKind::Protocol { .. }) => Err(error),
-            Err(error) => Err(unknown(error)),
-        }
+        let end = async {
+            self.write_block(END_OF_DATA).await?;
+            if let Err(error) = self.stream.flush().await {
+                return Err(unknown(ErrorKind::Io(error).into()));
+            }
+            match self.read_reply("end of data", timeout).await {
+                Ok(reply) => positive(reply, "end of data"),
+                Err(error) if matches!(error.kind(), ErrorKind::Protocol { .. }) => Err(error),
+                Err(error) => Err(unknown(error)),
+            }
+        };
+        end.instrument(step_span("end of data")).await
     }
 
     /// True when reply bytes are already waiting.
@@ -551,15 +578,14 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Client<S> {
         }
     }
 
-    /// Writes a command and reads its reply, in a tracing span named after
-    /// the command's verb.
+    /// Writes a command and reads its reply, in the tracing span of its
+    /// step.
     async fn command(
         &mut self,
         command: &Command<'_>,
         step: &'static str,
     ) -> Result<Reply<'static>, Error> {
         let line = check_line(command, step)?;
-        let span = tracing::debug_span!("smtp_command", verb = command.verb());
         async {
             self.write(&line, step).await?;
             let timeout = self.config.command_timeout;
@@ -567,7 +593,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Client<S> {
             debug!(code = reply.code().get(), "reply");
             Ok(reply)
         }
-        .instrument(span)
+        .instrument(step_span(step))
         .await
     }
 
@@ -617,6 +643,13 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Client<S> {
             }
         }
     }
+}
+
+/// The tracing span of one step of the session: `smtp_command`, with the
+/// step (`greeting`, a command's verb, `message` for the body or
+/// `end of data`) as its `step` field.
+fn step_span(step: &'static str) -> tracing::Span {
+    tracing::debug_span!("smtp_command", step)
 }
 
 /// The wire form of `command`, if it is one line with no control character
