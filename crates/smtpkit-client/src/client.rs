@@ -337,7 +337,8 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Client<S> {
     /// Sends one message: MAIL, every RCPT and DATA, pipelined when the
     /// server offers PIPELINING, one by one otherwise. Refused recipients
     /// are reported while the message goes to the others; when all are
-    /// refused no message is sent. SIZE is checked and declared,
+    /// refused no message is sent. SIZE is checked and declared (the size
+    /// as transmitted, RFC 1870 §3),
     /// SMTPUTF8 and BODY=8BITMIME are asked for only when the message needs
     /// them, and refused with an error when the server does not offer them.
     ///

@@ -59,7 +59,8 @@ pub enum ErrorKind {
     },
     /// The message is larger than the server's SIZE.
     MessageTooLarge {
-        /// The message's size in octets.
+        /// The message's size in octets as RFC 1870 §3 counts it: with
+        /// CRLF line endings, without stuffed dots and the final dot.
         size: u64,
         /// The server's limit in octets.
         limit: u64,
