@@ -3,6 +3,7 @@
 
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use anyhow::{bail, Context as _};
 use serde_json::json;
@@ -15,7 +16,10 @@ pub const EXIT_HELP: &str = "\
 Exit status: 0 sent; 1 bad arguments or another error; 2 could not connect;
 3 rejected at the greeting or EHLO; 4 rejected at MAIL; 5 every recipient
 rejected; 6 rejected at DATA or after the message; 7 the server broke the
-protocol; 8 outcome unknown (connection lost after the message was sent).";
+protocol; 8 outcome unknown (connection lost after the message was sent);
+9 no reply in time; 10 the server closed the connection; 11 reading or
+writing failed; 12 the message needs an extension the server does not
+offer (SMTPUTF8, 8BITMIME); 13 the message is over the server's SIZE.";
 
 /// Arguments of `smtpkit send`.
 #[derive(Debug, clap::Args)]
@@ -42,7 +46,8 @@ pub struct Args {
     /// A file holding the body text.
     #[arg(long, conflicts_with = "data_file")]
     body_file: Option<PathBuf>,
-    /// A whole message to send as it is, header section included.
+    /// A whole message to send as it is, header section included; it
+    /// takes no --subject or --header.
     #[arg(long)]
     data_file: Option<PathBuf>,
     /// The name to greet with.
@@ -54,6 +59,10 @@ pub struct Args {
     /// Print the transcript as JSON lines instead of arrows.
     #[arg(long)]
     json: bool,
+    /// Seconds to wait for each reply and each block of the message,
+    /// instead of RFC 5321's minimums (5 minutes for most commands).
+    #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..))]
+    timeout: Option<u64>,
 }
 
 /// A step after which `--quit-after` stops.
@@ -81,6 +90,21 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::from(code))
 }
 
+/// The client's deadlines: the defaults, or all `--timeout`.
+fn config(args: &Args) -> ClientConfig {
+    let mut config = ClientConfig::default();
+    if let Some(seconds) = args.timeout {
+        let timeout = Duration::from_secs(seconds);
+        config.connect_timeout = timeout;
+        config.greeting_timeout = timeout;
+        config.command_timeout = timeout;
+        config.data_init_timeout = timeout;
+        config.data_block_timeout = timeout;
+        config.data_end_timeout = timeout;
+    }
+    config
+}
+
 /// The envelope and the message bytes from the arguments.
 fn prepare(args: &Args) -> anyhow::Result<(Envelope, Vec<u8>)> {
     let from: Mailbox = args.from.parse().map_err(|e| anyhow::anyhow!("--from: {e}"))?;
@@ -94,6 +118,9 @@ fn prepare(args: &Args) -> anyhow::Result<(Envelope, Vec<u8>)> {
     let sender = from.addr_spec().to_envelope().map_err(|e| anyhow::anyhow!("--from: {e}"))?;
 
     let message = if let Some(path) = &args.data_file {
+        if args.subject.is_some() || !args.header.is_empty() {
+            bail!("--data-file sends the file as it is: --subject and --header cannot be added");
+        }
         std::fs::read(path).with_context(|| format!("reading {}", path.display()))?
     } else {
         let text = match (&args.body, &args.body_file) {
@@ -107,10 +134,10 @@ fn prepare(args: &Args) -> anyhow::Result<(Envelope, Vec<u8>)> {
             builder = builder.to(mailbox.clone());
         }
         if let Some(subject) = &args.subject {
-            // Encoding would make a line break harmless, but a subject with
-            // one is a mistake or an attack, so it is refused outright.
-            if let Some(at) = subject.find(['\r', '\n', '\0']) {
-                bail!("--subject: CR, LF or NUL at offset {at}");
+            // Encoding would make a control character harmless, but a
+            // subject with one is a mistake or an attack, so it is refused.
+            if let Some(at) = find_control(subject) {
+                bail!("--subject: a control character at offset {at}");
             }
             builder = builder.subject(subject.clone());
         }
@@ -118,7 +145,14 @@ fn prepare(args: &Args) -> anyhow::Result<(Envelope, Vec<u8>)> {
             let Some((name, value)) = field.split_once(':') else {
                 bail!("--header {field:?}: expected `Name: value`");
             };
-            builder = builder.header(name.trim(), value.trim());
+            let name = name.trim();
+            if name.is_empty() || !name.bytes().all(|b| b.is_ascii_graphic()) {
+                bail!("--header {field:?}: the name must be printable ASCII without spaces");
+            }
+            if let Some(at) = find_control(value) {
+                bail!("--header {field:?}: a control character in the value at offset {at}");
+            }
+            builder = builder.header(name, value.trim());
         }
         builder.build().context("building the message")?
     };
@@ -134,9 +168,15 @@ fn prepare(args: &Args) -> anyhow::Result<(Envelope, Vec<u8>)> {
     Ok((envelope, message))
 }
 
+/// Where `text` has a control character other than tab, which no header
+/// field value may hold unencoded (RFC 5322 §2.2).
+fn find_control(text: &str) -> Option<usize> {
+    text.find(|c: char| c.is_control() && c != '\t')
+}
+
 /// Runs the session and returns the exit status.
 async fn session(args: &Args, envelope: &Envelope, message: &[u8], ehlo: &Host<'_>) -> u8 {
-    let mut client = match Client::connect(args.server.as_str(), ClientConfig::default()).await {
+    let mut client = match Client::connect(args.server.as_str(), config(args)).await {
         Ok(client) => client,
         Err(error) => {
             eprintln!("smtpkit: error: {error}");
@@ -205,6 +245,11 @@ fn exit_code(error: &Error) -> u8 {
         ErrorKind::Rejected { step: "DATA" | "end of data", .. } => 6,
         ErrorKind::Protocol { .. } => 7,
         ErrorKind::OutcomeUnknown { .. } => 8,
+        ErrorKind::Timeout { .. } => 9,
+        ErrorKind::Closed { .. } => 10,
+        ErrorKind::Io(_) => 11,
+        ErrorKind::Unsupported { .. } => 12,
+        ErrorKind::MessageTooLarge { .. } => 13,
         _ => 1,
     }
 }

@@ -1,10 +1,11 @@
 //! `smtpkit talk`: the telnet session done right.
 //!
 //! Each line typed (or piped on standard input) is sent with CRLF. Before a
-//! command goes out it is checked with the codec; a typo gets a hint and is
-//! not sent unless the line starts with `!`. After DATA is answered 354, the
-//! lines are the message: each is dot-stuffed, and a line holding only `.`
-//! ends it. Every reply is shown with what its code means. On a terminal,
+//! command goes out it is checked with the codec; a typo gets a hint (with
+//! the known verb it is closest to, if any) and is not sent unless the line
+//! starts with `!`. After DATA is answered 354, the lines are the message:
+//! each is dot-stuffed, a line holding CR or NUL is refused, and a line
+//! holding only `.` ends it. Every reply is shown with what its code means. On a terminal,
 //! lines are edited with history.
 
 use std::io::IsTerminal as _;
@@ -20,6 +21,16 @@ use tokio::sync::mpsc;
 
 /// How long to wait for the reply to a command before taking the next line.
 const REPLY_WAIT: Duration = Duration::from_secs(30);
+
+/// The verbs a typo hint may suggest.
+const VERBS: [&str; 14] = [
+    "EHLO", "HELO", "MAIL", "RCPT", "DATA", "RSET", "NOOP", "QUIT", "VRFY", "EXPN", "HELP", "BDAT",
+    "AUTH", "STARTTLS",
+];
+
+/// How many edits apart an unknown verb and a known one may be for the
+/// hint to suggest the known one.
+const TYPO_DISTANCE: usize = 2;
 
 /// Arguments of `smtpkit talk`.
 #[derive(Debug, clap::Args)]
@@ -66,6 +77,12 @@ async fn talk(server: &str) -> anyhow::Result<()> {
 
     while let Some(line) = lines.recv().await {
         if mode == Mode::Message {
+            if let Some(at) = line.find(['\r', '\0']) {
+                // A CR would make a bare line ending and a NUL has no place
+                // in mail (RFC 5321 §2.3.8, RFC 5322 §2.1), so neither is sent.
+                println!("hint: CR or NUL at offset {at}; this line of the message is not sent");
+                continue;
+            }
             if line == "." {
                 stream.write_all(b".\r\n").await?;
                 mode = Mode::Commands;
@@ -122,7 +139,12 @@ fn checked(line: &str) -> Option<Vec<u8>> {
         parse_command(&bytes, &CommandOptions::default()).map(|s| s.map(Command::into_owned));
     match parsed {
         Ok(Status::Complete { value: Command::Unknown { verb, .. }, .. }) => {
-            println!("hint: {} is not an SMTP command; `!{line}` sends it anyway", verb.as_str());
+            let verb = verb.as_str();
+            println!("hint: {verb} is not an SMTP command; `!{line}` sends it anyway");
+            if let Some(known) = closest_verb(verb) {
+                let rest = line.trim_start().get(verb.len()..).unwrap_or_default();
+                println!("      did you mean {known}{rest}?");
+            }
             None
         }
         Ok(Status::Complete { .. }) => Some(bytes),
@@ -134,6 +156,34 @@ fn checked(line: &str) -> Option<Vec<u8>> {
             None
         }
     }
+}
+
+/// The known verb nearest to an unknown one, if it is at most
+/// [`TYPO_DISTANCE`] edits away.
+fn closest_verb(verb: &str) -> Option<&'static str> {
+    let verb = verb.to_ascii_uppercase();
+    VERBS
+        .iter()
+        .map(|known| (edit_distance(&verb, known), *known))
+        .filter(|(distance, _)| *distance <= TYPO_DISTANCE)
+        .min_by_key(|(distance, _)| *distance)
+        .map(|(_, known)| known)
+}
+
+/// The Levenshtein distance: how many insertions, deletions and
+/// substitutions of one character turn `a` into `b`.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut previous: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut current = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let substitution = previous[j] + usize::from(ca != *cb);
+            current.push(substitution.min(previous[j + 1] + 1).min(current[j] + 1));
+        }
+        previous = current;
+    }
+    previous[b.len()]
 }
 
 /// Reads one whole reply, or `None` when the connection closes first.
@@ -222,4 +272,34 @@ fn input_lines() -> mpsc::Receiver<String> {
         }
     });
     receiver
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_unknown_verb_within_two_edits_gets_the_known_one() {
+        let cases = [
+            ("MIAL", Some("MAIL")),
+            ("mial", Some("MAIL")),
+            ("RCTP", Some("RCPT")),
+            ("EHL", Some("EHLO")),
+            ("QUITT", Some("QUIT")),
+            ("STARTLS", Some("STARTTLS")),
+            ("FROB", None),
+            ("XYZZY", None),
+        ];
+        for (verb, expected) in cases {
+            assert_eq!(closest_verb(verb), expected, "{verb}");
+        }
+    }
+
+    #[test]
+    fn the_edit_distance_counts_insertions_deletions_and_substitutions() {
+        let cases = [("", "", 0), ("MAIL", "MAIL", 0), ("MAL", "MAIL", 1), ("MIAL", "MAIL", 2)];
+        for (a, b, expected) in cases {
+            assert_eq!(edit_distance(a, b), expected, "{a} {b}");
+        }
+    }
 }

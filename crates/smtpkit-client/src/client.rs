@@ -139,7 +139,8 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Client<S> {
         let mut client =
             Self { stream, buffer: Vec::new(), config, capabilities: None, transcript };
         let timeout = client.config.greeting_timeout;
-        let greeting = client.read_reply("greeting", timeout).await?;
+        let greeting =
+            client.read_reply("greeting", timeout).instrument(step_span("greeting")).await?;
         expect_code(greeting, 220, "greeting")?;
         Ok(client)
     }
@@ -218,11 +219,9 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Client<S> {
     /// is refused; [`ErrorKind::OutcomeUnknown`] if the connection fails
     /// after the end of the message was sent.
     pub async fn data(&mut self, message: &[u8]) -> Result<Reply<'static>, Error> {
-        self.write(&Command::Data.to_bytes(), "DATA").await?;
-        let timeout = self.config.data_init_timeout;
-        let reply = self.read_reply("DATA", timeout).await?;
+        let reply = self.data_command().await?;
         expect_code(reply, 354, "DATA")?;
-        self.message(message).await
+        self.message(&encode_data(message)).await
     }
 
     /// Sends DATA, then the message read from `reader` as it comes,
@@ -238,25 +237,29 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Client<S> {
     where
         R: AsyncRead + Unpin,
     {
-        self.write(&Command::Data.to_bytes(), "DATA").await?;
-        let timeout = self.config.data_init_timeout;
-        let reply = self.read_reply("DATA", timeout).await?;
+        let reply = self.data_command().await?;
         expect_code(reply, 354, "DATA")?;
 
         let mut encoder = DataEncoder::new();
         let mut chunk = vec![0u8; 64 * 1024];
         let mut wire = Vec::with_capacity(chunk.len() + chunk.len() / 16);
-        loop {
-            let n = reader.read(&mut chunk).await.map_err(ErrorKind::Io)?;
-            wire.clear();
-            if n == 0 {
-                encoder.finish(&mut wire);
+        let body = async {
+            loop {
+                let n = reader.read(&mut chunk).await.map_err(ErrorKind::Io)?;
+                wire.clear();
+                if n == 0 {
+                    encoder.finish(&mut wire);
+                    let last_line = &wire[..wire.len() - END_OF_DATA.len()];
+                    if !last_line.is_empty() {
+                        self.write_block(last_line).await?;
+                    }
+                    return Ok::<_, Error>(());
+                }
+                encoder.encode(&chunk[..n], &mut wire);
                 self.write_block(&wire).await?;
-                break;
             }
-            encoder.encode(&chunk[..n], &mut wire);
-            self.write_block(&wire).await?;
-        }
+        };
+        body.instrument(step_span("message")).await?;
         self.end_of_data().await
     }
 
@@ -279,9 +282,12 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Client<S> {
             let last = matches!(command, Command::Bdat { last: true, .. });
             let mut bytes = command.to_bytes();
             bytes.extend_from_slice(chunk);
-            self.write(&bytes, "BDAT").await?;
             let timeout = self.config.data_end_timeout;
-            let reply = match self.read_reply("BDAT", timeout).await {
+            let exchange = async {
+                self.write(&bytes, "BDAT").await?;
+                self.read_reply("BDAT", timeout).await
+            };
+            let reply = match exchange.instrument(step_span("BDAT")).await {
                 Ok(reply) => reply,
                 Err(error) if last && !matches!(error.kind(), ErrorKind::Protocol { .. }) => {
                     return Err(unknown(error));
@@ -331,7 +337,8 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Client<S> {
     /// Sends one message: MAIL, every RCPT and DATA, pipelined when the
     /// server offers PIPELINING, one by one otherwise. Refused recipients
     /// are reported while the message goes to the others; when all are
-    /// refused no message is sent. SIZE is checked and declared,
+    /// refused no message is sent. SIZE is checked and declared (the size
+    /// as transmitted, RFC 1870 §3),
     /// SMTPUTF8 and BODY=8BITMIME are asked for only when the message needs
     /// them, and refused with an error when the server does not offer them.
     ///
@@ -342,7 +349,8 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Client<S> {
     ///
     /// See [`ErrorKind`]; [`Error::is_transient`] tells whether to retry.
     pub async fn send(&mut self, envelope: &Envelope, message: &[u8]) -> Result<SendReport, Error> {
-        let parameters = self.mail_parameters(envelope, message)?;
+        let wire = encode_data(message);
+        let parameters = self.mail_parameters(envelope, message, message_size(&wire))?;
         let mail = Command::Mail { reverse_path: envelope.reverse_path.clone(), parameters };
         let rcpts: Vec<Command<'static>> = envelope
             .recipients
@@ -352,6 +360,12 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Client<S> {
                 parameters: parameters.clone(),
             })
             .collect();
+        // Every line is checked before the first is written, so that a bad
+        // recipient cannot leave a transaction half open.
+        check_line(&mail, "MAIL")?;
+        for rcpt in &rcpts {
+            check_line(rcpt, "RCPT")?;
+        }
         let pipelining = self.capabilities.as_ref().is_some_and(Capabilities::supports_pipelining);
 
         let (mail_reply, rcpt_replies, data_reply) = if pipelining {
@@ -360,15 +374,23 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Client<S> {
                 rcpt.write_to(&mut batch);
             }
             Command::Data.write_to(&mut batch);
-            self.write(&batch, "MAIL").await?;
             let timeout = self.config.command_timeout;
-            let mail_reply = self.read_reply("MAIL", timeout).await?;
+
+            // The batch goes out in MAIL's span; each reply is read in the
+            // span of the command it answers.
+            let mail = async {
+                self.write(&batch, "MAIL").await?;
+                self.read_reply("MAIL", timeout).await
+            };
+            let mail_reply = mail.instrument(step_span("MAIL")).await?;
             let mut rcpt_replies = Vec::with_capacity(rcpts.len());
             for _ in &rcpts {
-                rcpt_replies.push(self.read_reply("RCPT", timeout).await?);
+                let reply = self.read_reply("RCPT", timeout).instrument(step_span("RCPT")).await?;
+                rcpt_replies.push(reply);
             }
             let data_init = self.config.data_init_timeout;
-            (mail_reply, rcpt_replies, Some(self.read_reply("DATA", data_init).await?))
+            let data = self.read_reply("DATA", data_init).instrument(step_span("DATA")).await?;
+            (mail_reply, rcpt_replies, Some(data))
         } else {
             let mail_reply = self.command(&mail, "MAIL").await?;
             let mut rcpt_replies = Vec::with_capacity(rcpts.len());
@@ -401,14 +423,10 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Client<S> {
 
         let data_reply = match data_reply {
             Some(reply) => reply,
-            None => {
-                self.write(&Command::Data.to_bytes(), "DATA").await?;
-                let timeout = self.config.data_init_timeout;
-                self.read_reply("DATA", timeout).await?
-            }
+            None => self.data_command().await?,
         };
         expect_code(data_reply, 354, "DATA")?;
-        report.reply = self.message(message).await?;
+        report.reply = self.message(&wire).await?;
         Ok(report)
     }
 
@@ -419,17 +437,18 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Client<S> {
 
     /// MAIL's parameters for this message: the envelope's, plus SIZE,
     /// SMTPUTF8 and BODY=8BITMIME where the server offers them and the
-    /// message needs them.
+    /// message needs them. `size` is the message's size as RFC 1870
+    /// counts it, see [`message_size`].
     fn mail_parameters(
         &self,
         envelope: &Envelope,
         message: &[u8],
+        size: u64,
     ) -> Result<MailParameters<'static>, Error> {
         let offered = |wanted: fn(&Capability<'_>) -> bool| {
             self.capabilities.as_ref().is_some_and(|c| c.entries().iter().any(wanted))
         };
         let mut parameters = envelope.parameters.clone();
-        let size = message.len() as u64;
 
         let server_size = self.capabilities.as_ref().and_then(Capabilities::size);
         if let Some(limit) = server_size.flatten().filter(|&limit| limit > 0) {
@@ -467,20 +486,38 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Client<S> {
         if data_reply.is_some_and(|reply| reply.code().get() == 354) {
             // A 354 after every recipient failed: the only way out of the
             // data is its end, with nothing in it (RFC 2920 §3.1).
-            self.write(b".\r\n", "end of data").await?;
             let timeout = self.config.data_end_timeout;
-            self.read_reply("end of data", timeout).await?;
+            let end = async {
+                self.write(END_OF_DATA, "end of data").await?;
+                self.read_reply("end of data", timeout).await
+            };
+            end.instrument(step_span("end of data")).await?;
         }
         self.rset().await.map(drop)
     }
 
-    /// Writes the message and its end, then reads the final reply.
-    async fn message(&mut self, message: &[u8]) -> Result<Reply<'static>, Error> {
-        let wire = encode_data(message);
-        for chunk in wire.chunks(64 * 1024) {
-            self.write_block(chunk).await?;
-        }
+    /// Writes the wire form of a message (from [`encode_data`]) and its
+    /// end, then reads the final reply.
+    async fn message(&mut self, wire: &[u8]) -> Result<Reply<'static>, Error> {
+        let body = &wire[..wire.len().saturating_sub(END_OF_DATA.len())];
+        let blocks = async {
+            for chunk in body.chunks(64 * 1024) {
+                self.write_block(chunk).await?;
+            }
+            Ok::<_, Error>(())
+        };
+        blocks.instrument(step_span("message")).await?;
         self.end_of_data().await
+    }
+
+    /// Writes DATA and reads its reply, which is not checked.
+    async fn data_command(&mut self) -> Result<Reply<'static>, Error> {
+        let timeout = self.config.data_init_timeout;
+        let exchange = async {
+            self.write(&Command::Data.to_bytes(), "DATA").await?;
+            self.read_reply("DATA", timeout).await
+        };
+        exchange.instrument(step_span("DATA")).await
     }
 
     /// Writes one block of the message, after checking that no reply has
@@ -499,25 +536,36 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Client<S> {
         Ok(())
     }
 
-    /// Flushes the end of the message and reads the reply to it. From here
-    /// on, a failure leaves the outcome unknown.
+    /// Writes the end of the message, `.` CRLF, and reads the reply to it.
+    ///
+    /// The end goes as a block of its own, after a check for a reply that
+    /// came while the last block of the body was written. Once it is
+    /// written, a failure leaves the outcome unknown.
     async fn end_of_data(&mut self) -> Result<Reply<'static>, Error> {
-        if let Err(error) = self.stream.flush().await {
-            return Err(unknown(ErrorKind::Io(error).into()));
-        }
         let timeout = self.config.data_end_timeout;
-        match self.read_reply("end of data", timeout).await {
-            Ok(reply) => positive(reply, "end of data"),
-            Err(error) if matches!(error.kind(), ErrorKind::Protocol { .. }) => Err(error),
-            Err(error) => Err(unknown(error)),
-        }
+        let end = async {
+            self.write_block(END_OF_DATA).await?;
+            if let Err(error) = self.stream.flush().await {
+                return Err(unknown(ErrorKind::Io(error).into()));
+            }
+            match self.read_reply("end of data", timeout).await {
+                Ok(reply) => positive(reply, "end of data"),
+                Err(error) if matches!(error.kind(), ErrorKind::Protocol { .. }) => Err(error),
+                Err(error) => Err(unknown(error)),
+            }
+        };
+        end.instrument(step_span("end of data")).await
     }
 
     /// True when reply bytes are already waiting.
+    ///
+    /// The task first yields once, which lets the runtime poll for I/O, so
+    /// that bytes that reached the socket since the last read are seen.
     async fn early_reply(&mut self) -> Result<bool, Error> {
         if !self.buffer.is_empty() {
             return Ok(true);
         }
+        tokio::task::yield_now().await;
         let mut byte = [0u8; 512];
         match tokio::time::timeout(Duration::ZERO, self.stream.read(&mut byte)).await {
             Ok(Ok(0)) => Err(ErrorKind::Closed { step: "message" }.into()),
@@ -531,22 +579,22 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Client<S> {
         }
     }
 
-    /// Writes a command and reads its reply, in a tracing span named after
-    /// the command's verb.
+    /// Writes a command and reads its reply, in the tracing span of its
+    /// step.
     async fn command(
         &mut self,
         command: &Command<'_>,
         step: &'static str,
     ) -> Result<Reply<'static>, Error> {
-        let span = tracing::debug_span!("smtp_command", verb = command.verb());
+        let line = check_line(command, step)?;
         async {
-            self.write(&command.to_bytes(), step).await?;
+            self.write(&line, step).await?;
             let timeout = self.config.command_timeout;
             let reply = self.read_reply(step, timeout).await?;
             debug!(code = reply.code().get(), "reply");
             Ok(reply)
         }
-        .instrument(span)
+        .instrument(step_span(step))
         .await
     }
 
@@ -595,6 +643,28 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Client<S> {
                 Err(_) => return Err(ErrorKind::Timeout { step }.into()),
             }
         }
+    }
+}
+
+/// The tracing span of one step of the session: `smtp_command`, with the
+/// step (`greeting`, a command's verb, `message` for the body or
+/// `end of data`) as its `step` field.
+fn step_span(step: &'static str) -> tracing::Span {
+    tracing::debug_span!("smtp_command", step)
+}
+
+/// The wire form of `command`, if it is one line with no control character
+/// before its final CRLF.
+///
+/// The codec's constructors refuse such characters, but some values can be
+/// built without them (a general address literal's content is a public
+/// field), so the client checks what it is about to send.
+fn check_line(command: &Command<'_>, step: &'static str) -> Result<Vec<u8>, Error> {
+    let line = command.to_bytes();
+    let text = line.strip_suffix(b"\r\n").unwrap_or(&line);
+    match text.iter().position(|&byte| byte.is_ascii_control()) {
+        Some(offset) => Err(ErrorKind::InvalidCommand { step, offset }.into()),
+        None => Ok(line),
     }
 }
 
@@ -652,7 +722,76 @@ fn forward_path_is_ascii(path: &ForwardPath<'_>) -> bool {
 
 /// True when the header section (up to the first empty line) holds
 /// non-ASCII, which needs RFC 6532 and so SMTPUTF8.
+///
+/// Line endings are read as [`encode_data`] reads them: CRLF, a bare LF
+/// or a bare CR each end a line. A message that starts with an empty line
+/// has no header section at all.
 fn header_is_8bit(message: &[u8]) -> bool {
-    let end = message.windows(4).position(|w| w == b"\r\n\r\n").unwrap_or(message.len());
-    !message[..end].is_ascii()
+    let mut line_start = true;
+    for (i, &byte) in message.iter().enumerate() {
+        match byte {
+            b'\r' | b'\n' if line_start => return false,
+            b'\n' => line_start = true,
+            b'\r' => line_start = message.get(i + 1) != Some(&b'\n'),
+            _ if !byte.is_ascii() => return true,
+            _ => line_start = false,
+        }
+    }
+    false
+}
+
+/// The line that ends the data, which [`encode_data`] always appends.
+const END_OF_DATA: &[u8] = b".\r\n";
+
+/// The size of a message as RFC 1870 §3 defines it for SIZE and its
+/// limit: "the number of octets, including CR-LF pairs, but not the SMTP
+/// DATA command's terminating dot or doubled quoting dots, to be
+/// transmitted by the SMTP client after receiving reply code 354". So it
+/// is counted from the wire form `wire` (from [`encode_data`]), with its
+/// line endings normalized to CRLF, minus the final `.` CRLF and minus
+/// each dot added by dot-stuffing.
+fn message_size(wire: &[u8]) -> u64 {
+    let body = &wire[..wire.len().saturating_sub(END_OF_DATA.len())];
+    let mut stuffed = usize::from(body.first() == Some(&b'.'));
+    stuffed += body.windows(2).filter(|pair| pair == b"\n.").count();
+    (body.len() - stuffed) as u64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_header_section_ends_at_the_first_empty_line_of_any_line_ending() {
+        let cases: [(&[u8], bool); 9] = [
+            (b"Subject: hi\r\n\r\nbody \xc3\xa9\r\n", false),
+            (b"Subject: hi\n\nbody \xc3\xa9\n", false),
+            (b"Subject: hi\r\rbody \xc3\xa9\r", false),
+            (b"\r\nbody \xc3\xa9\r\n", false),
+            (b"\nbody \xc3\xa9\n", false),
+            (b"Subject: \xc3\xa9\r\n\r\nbody\r\n", true),
+            (b"Subject: \xc3\xa9\n\nbody\n", true),
+            (b"Subject: hi\nX: \xc3\xa9\n", true),
+            (b"", false),
+        ];
+        for (message, expected) in cases {
+            assert_eq!(header_is_8bit(message), expected, "{:?}", String::from_utf8_lossy(message));
+        }
+    }
+
+    #[test]
+    fn the_message_size_counts_crlf_line_endings_and_no_stuffed_dots() {
+        let cases: [(&[u8], u64); 6] = [
+            (b"", 0),
+            (b"a\r\n", 3),
+            (b"a\n", 3),
+            (b"a", 3),
+            (b".a\n..b\r\n.\n", 12),
+            (b"x\n.\n", 6),
+        ];
+        for (message, expected) in cases {
+            let size = message_size(&encode_data(message));
+            assert_eq!(size, expected, "{:?}", String::from_utf8_lossy(message));
+        }
+    }
 }

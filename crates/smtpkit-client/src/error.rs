@@ -59,10 +59,20 @@ pub enum ErrorKind {
     },
     /// The message is larger than the server's SIZE.
     MessageTooLarge {
-        /// The message's size in octets.
+        /// The message's size in octets as RFC 1870 §3 counts it: with
+        /// CRLF line endings, without stuffed dots and the final dot.
         size: u64,
         /// The server's limit in octets.
         limit: u64,
+    },
+    /// A command line would carry a control character (CR, LF, NUL or
+    /// another) before its final CRLF, which could smuggle a second
+    /// command onto the connection; nothing of it was sent.
+    InvalidCommand {
+        /// The command, such as `MAIL`.
+        step: &'static str,
+        /// Where in the command line the control character is.
+        offset: usize,
     },
     /// Every recipient was refused; each reply is in the report.
     AllRecipientsRejected {
@@ -114,7 +124,9 @@ impl Error {
             ErrorKind::AllRecipientsRejected { replies } => {
                 replies.iter().any(|r| r.is_permanent())
             }
-            ErrorKind::Unsupported { .. } | ErrorKind::MessageTooLarge { .. } => true,
+            ErrorKind::Unsupported { .. }
+            | ErrorKind::MessageTooLarge { .. }
+            | ErrorKind::InvalidCommand { .. } => true,
             _ => false,
         }
     }
@@ -156,6 +168,9 @@ impl fmt::Display for Error {
             }
             ErrorKind::MessageTooLarge { size, limit } => {
                 write!(f, "message of {size} octets exceeds the server's limit of {limit}")
+            }
+            ErrorKind::InvalidCommand { step, offset } => {
+                write!(f, "{step} not sent: a control character at offset {offset}")
             }
             ErrorKind::AllRecipientsRejected { replies } => {
                 write!(f, "all {} recipients rejected", replies.len())

@@ -1,8 +1,9 @@
 //! An async SMTP client for tokio.
 //!
-//! [`Client`] sends commands built from the codec's validated types, so no
-//! value can put CR, LF or NUL onto a command line, and reads replies with
-//! the codec's bounded parser. It greets with EHLO (falling back to HELO),
+//! [`Client`] sends commands built from the codec's validated types and
+//! checks each line again before any of it goes out, so no value can put
+//! CR, LF, NUL or another control character onto a command line, and reads
+//! replies with the codec's bounded parser. It greets with EHLO (falling back to HELO),
 //! sends messages with [`Client::send`] (pipelined when the server offers
 //! PIPELINING, with per-recipient results), dot-stuffs every message, and
 //! keeps a transcript of both directions. Its errors say whether a retry
