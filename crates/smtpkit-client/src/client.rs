@@ -656,9 +656,10 @@ fn step_span(step: &'static str) -> tracing::Span {
 /// The wire form of `command`, if it is one line with no control character
 /// before its final CRLF.
 ///
-/// The codec's constructors refuse such characters, but some values can be
-/// built without them (a general address literal's content is a public
-/// field), so the client checks what it is about to send.
+/// The codec's constructors already refuse such characters, and no value
+/// can be built around them; the client checks the line it is about to
+/// send all the same, so that a fault in one of those checks cannot
+/// become an injected command.
 fn check_line(command: &Command<'_>, step: &'static str) -> Result<Vec<u8>, Error> {
     let line = command.to_bytes();
     let text = line.strip_suffix(b"\r\n").unwrap_or(&line);
