@@ -108,6 +108,10 @@ pub struct Client<S> {
     capabilities: Option<Capabilities<'static>>,
     /// Both directions of the session.
     transcript: Transcript,
+    /// The step whose failure left the session in an unknown state, after
+    /// which nothing more is written: a command sent after a message was
+    /// cut off would be read as part of that message.
+    broken: Option<&'static str>,
 }
 
 impl Client<TcpStream> {
@@ -136,8 +140,14 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Client<S> {
     /// As [`Client::connect`], past the connection.
     pub async fn from_stream(stream: S, config: ClientConfig) -> Result<Self, Error> {
         let transcript = Transcript::new(config.transcript_limit);
-        let mut client =
-            Self { stream, buffer: Vec::new(), config, capabilities: None, transcript };
+        let mut client = Self {
+            stream,
+            buffer: Vec::new(),
+            config,
+            capabilities: None,
+            transcript,
+            broken: None,
+        };
         let timeout = client.config.greeting_timeout;
         let greeting =
             client.read_reply("greeting", timeout).instrument(step_span("greeting")).await?;
@@ -523,14 +533,18 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Client<S> {
     /// Writes one block of the message, after checking that no reply has
     /// come early: a reply before the end of data breaks the protocol.
     async fn write_block(&mut self, block: &[u8]) -> Result<(), Error> {
+        self.check_usable()?;
         if self.early_reply().await? {
-            return Err(ErrorKind::Protocol { detail: ProtocolViolation::ReplyDuringData }.into());
+            let error = ErrorKind::Protocol { detail: ProtocolViolation::ReplyDuringData };
+            return Err(self.broke("message", error.into()));
         }
         let timeout = self.config.data_block_timeout;
         match tokio::time::timeout(timeout, self.stream.write_all(block)).await {
             Ok(Ok(())) => {}
-            Ok(Err(error)) => return Err(ErrorKind::Io(error).into()),
-            Err(_) => return Err(ErrorKind::Timeout { step: "message" }.into()),
+            Ok(Err(error)) => return Err(self.broke("message", ErrorKind::Io(error).into())),
+            Err(_) => {
+                return Err(self.broke("message", ErrorKind::Timeout { step: "message" }.into()))
+            }
         }
         self.transcript.push(Direction::Sent, block);
         Ok(())
@@ -546,7 +560,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Client<S> {
         let end = async {
             self.write_block(END_OF_DATA).await?;
             if let Err(error) = self.stream.flush().await {
-                return Err(unknown(ErrorKind::Io(error).into()));
+                return Err(unknown(self.broke("end of data", ErrorKind::Io(error).into())));
             }
             match self.read_reply("end of data", timeout).await {
                 Ok(reply) => positive(reply, "end of data"),
@@ -568,13 +582,13 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Client<S> {
         tokio::task::yield_now().await;
         let mut byte = [0u8; 512];
         match tokio::time::timeout(Duration::ZERO, self.stream.read(&mut byte)).await {
-            Ok(Ok(0)) => Err(ErrorKind::Closed { step: "message" }.into()),
+            Ok(Ok(0)) => Err(self.broke("message", ErrorKind::Closed { step: "message" }.into())),
             Ok(Ok(n)) => {
                 self.buffer.extend_from_slice(&byte[..n]);
                 self.transcript.push(Direction::Received, &byte[..n]);
                 Ok(true)
             }
-            Ok(Err(error)) => Err(ErrorKind::Io(error).into()),
+            Ok(Err(error)) => Err(self.broke("message", ErrorKind::Io(error).into())),
             Err(_) => Ok(false),
         }
     }
@@ -600,6 +614,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Client<S> {
 
     /// Writes bytes and flushes them.
     async fn write(&mut self, bytes: &[u8], step: &'static str) -> Result<(), Error> {
+        self.check_usable()?;
         self.transcript.push(Direction::Sent, bytes);
         let writing = async {
             self.stream.write_all(bytes).await?;
@@ -607,9 +622,24 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Client<S> {
         };
         match tokio::time::timeout(self.config.command_timeout, writing).await {
             Ok(Ok(())) => Ok(()),
-            Ok(Err(error)) => Err(ErrorKind::Io(error).into()),
-            Err(_) => Err(ErrorKind::Timeout { step }.into()),
+            Ok(Err(error)) => Err(self.broke(step, ErrorKind::Io(error).into())),
+            Err(_) => Err(self.broke(step, ErrorKind::Timeout { step }.into())),
         }
+    }
+
+    /// Refuses to go on with a session that broke.
+    fn check_usable(&self) -> Result<(), Error> {
+        match self.broken {
+            Some(step) => Err(ErrorKind::Broken { step }.into()),
+            None => Ok(()),
+        }
+    }
+
+    /// Marks the session broken at `step`, the first time, and passes
+    /// `error` on.
+    fn broke(&mut self, step: &'static str, error: Error) -> Error {
+        self.broken.get_or_insert(step);
+        error
     }
 
     /// Reads one whole reply within `timeout`. The reply parser's limits
@@ -619,6 +649,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Client<S> {
         step: &'static str,
         timeout: Duration,
     ) -> Result<Reply<'static>, Error> {
+        self.check_usable()?;
         let deadline = tokio::time::Instant::now() + timeout;
         let mut chunk = [0u8; 4096];
         loop {
@@ -630,18 +661,20 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Client<S> {
                     return Ok(value);
                 }
                 Ok(Status::Incomplete) => {}
-                Err(error) => return Err(malformed(error)),
+                Err(error) => return Err(self.broke(step, malformed(error))),
             }
             let read = tokio::time::timeout_at(deadline, self.stream.read(&mut chunk)).await;
-            match read {
-                Ok(Ok(0)) => return Err(ErrorKind::Closed { step }.into()),
+            let error: Error = match read {
+                Ok(Ok(0)) => ErrorKind::Closed { step }.into(),
                 Ok(Ok(n)) => {
                     self.transcript.push(Direction::Received, &chunk[..n]);
                     self.buffer.extend_from_slice(&chunk[..n]);
+                    continue;
                 }
-                Ok(Err(error)) => return Err(ErrorKind::Io(error).into()),
-                Err(_) => return Err(ErrorKind::Timeout { step }.into()),
-            }
+                Ok(Err(error)) => ErrorKind::Io(error).into(),
+                Err(_) => ErrorKind::Timeout { step }.into(),
+            };
+            return Err(self.broke(step, error));
         }
     }
 }

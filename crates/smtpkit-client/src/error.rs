@@ -31,6 +31,14 @@ pub enum ErrorKind {
         /// The command or step that was waiting.
         step: &'static str,
     },
+    /// An earlier failure (a lost connection, a timeout, a protocol
+    /// violation, a message cut off) left the session where client and
+    /// server may disagree about what comes next, so nothing more is sent
+    /// on it; open a new connection.
+    Broken {
+        /// The step that failed first.
+        step: &'static str,
+    },
     /// The server answered with a transient (4yz) or permanent (5yz)
     /// failure, or with a reply that makes no sense at that step.
     Rejected {
@@ -153,6 +161,9 @@ impl fmt::Display for Error {
             ErrorKind::Io(_) => f.write_str("connection failed"),
             ErrorKind::Timeout { step } => write!(f, "no reply to {step} in time"),
             ErrorKind::Closed { step } => write!(f, "server closed the connection at {step}"),
+            ErrorKind::Broken { step } => {
+                write!(f, "the session broke at {step} and sends nothing more")
+            }
             ErrorKind::Rejected { step, reply } => write!(f, "{step} rejected: {reply}"),
             ErrorKind::Protocol { detail } => match detail {
                 ProtocolViolation::MalformedReply(e) => write!(f, "malformed reply: {e}"),

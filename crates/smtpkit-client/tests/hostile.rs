@@ -352,6 +352,14 @@ async fn a_reply_during_data_is_a_protocol_error() {
         error.kind(),
         ErrorKind::Protocol { detail: ProtocolViolation::ReplyDuringData }
     ));
+
+    // The server may still be reading the message, where a command would
+    // be taken as text: the session refuses to go on.
+    let sent = client.transcript().render().len();
+    let error = client.rset().await.expect_err("a broken session");
+    assert!(matches!(error.kind(), ErrorKind::Broken { step: "message" }), "{error}");
+    assert!(client.quit().await.is_err());
+    assert_eq!(client.transcript().render().len(), sent, "nothing more was written");
 }
 
 #[tokio::test]
