@@ -60,7 +60,9 @@ pub use server::{
     DEFAULT_COMMAND_DEADLINE, DEFAULT_CONNECTION_LIMIT,
 };
 pub use session::{CloseReason, Event, Session, SessionSetup};
-pub use store::{summary, Store, Stored, StoredMessage, WaitError, DEFAULT_STORE_CAPACITY};
+pub use store::{
+    summary, Reservation, Store, Stored, StoredMessage, WaitError, DEFAULT_STORE_CAPACITY,
+};
 pub use transcript::{Direction, Transcript, TRANSCRIPT_LIMIT};
 
 pub use smtpkit_codec as codec;

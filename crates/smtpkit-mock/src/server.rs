@@ -3,12 +3,13 @@
 //! [`Session`], applies the command deadline, and hands accepted messages
 //! to the [`Store`].
 
+use std::collections::VecDeque;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
-use smtpkit_codec::{EnhancedStatusCode, Reply, ReplyCode};
+use smtpkit_codec::{EnhancedStatusCode, Reply, ReplyClass, ReplyCode};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{watch, Semaphore};
@@ -20,7 +21,9 @@ use crate::maildir::Maildirs;
 use crate::policy::{AcceptAll, Decision, Phase, Policy};
 use crate::rules::{Rule, RuleGuard, Rules, VerifyError};
 use crate::session::{Event, Session, SessionSetup};
-use crate::store::{summary, Store, Stored, StoredMessage, WaitError, DEFAULT_STORE_CAPACITY};
+use crate::store::{
+    summary, Reservation, Store, Stored, StoredMessage, WaitError, DEFAULT_STORE_CAPACITY,
+};
 use crate::transcript::Direction;
 
 /// How many sessions may be open at once by default.
@@ -411,13 +414,13 @@ async fn connection(
 ) {
     let delay = Arc::new(AtomicU64::new(0));
     let rules = settings.rules.policy((settings.policy)(), Arc::clone(&delay));
-    let guarded = StoreGuard { inner: Box::new(rules), store: Arc::clone(store) };
-    let policy: Box<dyn Policy> = match &settings.maildirs {
-        Some(maildirs) => {
-            Box::new(MaildirGuard { inner: Box::new(guarded), maildirs: Arc::clone(maildirs) })
-        }
-        None => Box::new(guarded),
-    };
+    let accepted = Arc::new(Mutex::new(VecDeque::new()));
+    let policy = Box::new(AcceptanceGuard {
+        inner: Box::new(rules),
+        store: Arc::clone(store),
+        maildirs: settings.maildirs.clone(),
+        accepted: Arc::clone(&accepted),
+    });
     let mut session = Session::from_setup(setup, peer.to_string(), policy);
     debug!(session = id, %peer, "connected");
     let observe = |direction: Direction, bytes: &[u8]| {
@@ -429,24 +432,26 @@ async fn connection(
     let mut chunk = vec![0u8; 16 * 1024];
     let mut deadline = tokio::time::Instant::now() + settings.command_deadline;
     loop {
-        // Hand accepted messages to the store before their 250 goes out.
+        // Store accepted messages, in the places reserved when their 250
+        // was decided, before that 250 goes out.
         for event in session.events() {
             match event {
-                Event::MessageReceived(message) => match store.push(*message) {
-                    Stored::Kept { message, evicted } => {
-                        if !evicted.is_empty() {
-                            info!(?evicted, "store full: evicted the oldest messages");
+                Event::MessageReceived(message) => match lock(&accepted).pop_front() {
+                    Some(reservation) => match reservation.commit(*message) {
+                        Stored::Kept { message, evicted } => {
+                            if !evicted.is_empty() {
+                                info!(?evicted, "store full: evicted the oldest messages");
+                            }
+                            if let Some(on_message) = &settings.on_message {
+                                on_message(&message, &evicted);
+                            }
                         }
-                        if let Some(on_message) = &settings.on_message {
-                            on_message(&message, &evicted);
-                        }
-                    }
-                    // The guard policy refused the message at its end, so
-                    // a full store only shows here if another session
-                    // filled it in between.
-                    Stored::Full => {
-                        warn!(session = id, "store full: message dropped after its 250")
-                    }
+                        // A reserved place cannot be refused.
+                        Stored::Full => warn!(session = id, "store refused a reserved message"),
+                    },
+                    // The guard reserves a place for every message answered
+                    // 250, so none goes without.
+                    None => warn!(session = id, "a message arrived without a reserved place"),
                 },
                 Event::Closed { reason } => debug!(session = id, ?reason, "closing"),
             }
@@ -506,61 +511,29 @@ async fn connection(
     }
 }
 
-/// Delivers a message into the Maildirs once every other policy let it
-/// pass, and refuses it with 451 4.3.0 when the delivery fails.
-struct MaildirGuard {
-    /// The policies before delivery.
+/// Decides the end of each message in one step with the store: a place
+/// is reserved before the other policies are asked, the message is
+/// delivered into the Maildirs if they are set, and only then may the
+/// session answer 250. The reservation waits in `accepted` for the
+/// connection to store the message the session emits with that 250.
+struct AcceptanceGuard {
+    /// The policy the user set, with the rules.
     inner: Box<dyn Policy>,
-    /// Where to deliver.
-    maildirs: Arc<Maildirs>,
-}
-
-impl Policy for MaildirGuard {
-    fn decide(&mut self, phase: Phase<'_>) -> Decision {
-        let decision = self.inner.decide(phase);
-        let Phase::EndOfData { message } = phase else { return decision };
-        let accepted = match &decision {
-            Decision::Continue => true,
-            Decision::Reply(reply) => reply.is_positive(),
-            Decision::Drop { .. } => false,
-        };
-        if !accepted {
-            return decision;
-        }
-        // The files are small and the mock is a test tool, so the write
-        // is done in place rather than on a blocking thread.
-        match self.maildirs.deliver(message) {
-            Ok(_) => decision,
-            Err(error) => {
-                warn!(%error, "Maildir delivery failed");
-                let reply = Reply::single(
-                    ReplyCode::LOCAL_ERROR,
-                    Some(EnhancedStatusCode::TRANSIENT_SYSTEM),
-                    "could not deliver to the Maildir",
-                )
-                .expect("a fixed reply is valid");
-                Decision::Reply(reply)
-            }
-        }
-    }
-}
-
-/// Refuses a message at its end with 452 4.3.1 when the store is full and
-/// may not evict, before any other policy is asked.
-struct StoreGuard {
-    /// The policy the user set.
-    inner: Box<dyn Policy>,
-    /// The store the message would go to.
+    /// The store the message goes to.
     store: Arc<Store>,
+    /// Where accepted messages are also delivered, if anywhere.
+    maildirs: Option<Arc<Maildirs>>,
+    /// The places reserved for messages answered 250, oldest first; the
+    /// connection takes one for each message the session emits.
+    accepted: Arc<Mutex<VecDeque<Reservation>>>,
 }
 
-impl Policy for StoreGuard {
+impl Policy for AcceptanceGuard {
     fn decide(&mut self, phase: Phase<'_>) -> Decision {
-        let refused = match phase {
-            Phase::EndOfData { message } => self.store.refuses(message.content.len() as u64),
-            _ => false,
-        };
-        if refused {
+        let Phase::EndOfData { message } = phase else { return self.inner.decide(phase) };
+
+        // A full store answers before any other policy is asked.
+        let Some(reservation) = self.store.reserve(message.content.len() as u64) else {
             let reply = Reply::single(
                 ReplyCode::INSUFFICIENT_STORAGE,
                 Some(EnhancedStatusCode::SYSTEM_FULL),
@@ -568,7 +541,41 @@ impl Policy for StoreGuard {
             )
             .expect("a fixed reply is valid");
             return Decision::Reply(reply);
+        };
+
+        // The session emits the message exactly when the reply is of class
+        // 2; anything else gives the place back as the reservation drops.
+        let decision = self.inner.decide(phase);
+        let accepted = match &decision {
+            Decision::Continue => true,
+            Decision::Reply(reply) => reply.class() == ReplyClass::PositiveCompletion,
+            Decision::Drop { .. } => false,
+        };
+        if !accepted {
+            return decision;
         }
-        self.inner.decide(phase)
+
+        // The files are small and the mock is a test tool, so the write
+        // is done in place rather than on a blocking thread.
+        if let Some(maildirs) = &self.maildirs {
+            if let Err(error) = maildirs.deliver(message) {
+                warn!(%error, "Maildir delivery failed");
+                let reply = Reply::single(
+                    ReplyCode::LOCAL_ERROR,
+                    Some(EnhancedStatusCode::TRANSIENT_SYSTEM),
+                    "could not deliver to the Maildir",
+                )
+                .expect("a fixed reply is valid");
+                return Decision::Reply(reply);
+            }
+        }
+        lock(&self.accepted).push_back(reservation);
+        decision
     }
+}
+
+/// Locks the queue of reservations; a panic while it was held leaves it
+/// whole (every change is one push or pop), so its data is still good.
+fn lock(queue: &Mutex<VecDeque<Reservation>>) -> MutexGuard<'_, VecDeque<Reservation>> {
+    queue.lock().unwrap_or_else(PoisonError::into_inner)
 }

@@ -145,3 +145,61 @@ async fn the_store_is_bounded_in_octets_too() {
     let ids: Vec<u64> = evicting.messages().iter().map(|m| m.id).collect();
     assert_eq!(ids, [2, 3]);
 }
+
+/// Two messages in one write: DATA twice, then BDAT LAST twice.
+const TWO_MESSAGES: [&[u8]; 2] = [
+    b"EHLO example.net\r\nMAIL FROM:<a@example.net>\r\nRCPT TO:<b@example.net>\r\nDATA\r\none\r\n.\r\n\
+MAIL FROM:<a@example.net>\r\nRCPT TO:<b@example.net>\r\nDATA\r\ntwo\r\n.\r\nQUIT\r\n",
+    b"EHLO example.net\r\nMAIL FROM:<a@example.net>\r\nRCPT TO:<b@example.net>\r\nBDAT 5 LAST\r\none\r\n\
+MAIL FROM:<a@example.net>\r\nRCPT TO:<b@example.net>\r\nBDAT 5 LAST\r\ntwo\r\nQUIT\r\n",
+];
+
+#[tokio::test]
+async fn the_second_of_two_messages_in_one_write_to_a_full_store_gets_452() {
+    for input in TWO_MESSAGES {
+        let server = MockServer::builder().store_capacity(1, false).start().await.expect("starts");
+        let text = converse_text(&server, input).await;
+        assert_eq!(text.matches("250 2.6.0").count(), 1, "{text}");
+        assert!(text.contains("452 4.3.1"), "{text}");
+        let stored = server.messages();
+        assert_eq!(stored.len(), 1);
+        assert_eq!(stored[0].message.content, b"one\r\n");
+    }
+}
+
+#[tokio::test]
+async fn every_250_to_end_of_data_is_a_stored_message_across_sessions() {
+    // Eight sessions race for three places, two messages each.
+    let server = MockServer::builder().store_capacity(3, false).start().await.expect("starts");
+    let sessions: Vec<_> = (0..8)
+        .map(|i| {
+            let addr = server.addr();
+            tokio::spawn(async move {
+                let mut stream = TcpStream::connect(addr).await.expect("connects");
+                stream.write_all(TWO_MESSAGES[i % 2]).await.expect("written");
+                let mut replies = Vec::new();
+                stream.read_to_end(&mut replies).await.expect("reads");
+                String::from_utf8_lossy(&replies).matches("250 2.6.0").count()
+            })
+        })
+        .collect();
+    let mut accepted = 0;
+    for session in sessions {
+        accepted += session.await.expect("the session ends");
+    }
+    assert_eq!(accepted, 3);
+    assert_eq!(server.messages().len(), accepted);
+}
+
+/// Sends `input` in one write and reads the replies until the server
+/// closes.
+async fn converse_text(server: &MockServer, input: &[u8]) -> String {
+    let mut stream = TcpStream::connect(server.addr()).await.expect("connects");
+    stream.write_all(input).await.expect("written");
+    let mut replies = Vec::new();
+    tokio::time::timeout(Duration::from_secs(10), stream.read_to_end(&mut replies))
+        .await
+        .expect("the server closes after QUIT")
+        .expect("reads");
+    String::from_utf8_lossy(&replies).into_owned()
+}
