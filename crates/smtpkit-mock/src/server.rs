@@ -161,7 +161,8 @@ impl MockServerBuilder {
 
     /// Also delivers every accepted message into a Maildir per recipient
     /// under `maildirs`, before its 250; a failed delivery answers
-    /// 451 4.3.0 and the message is not stored.
+    /// 451 4.3.0, and the message is neither stored nor left in any of
+    /// the Maildirs.
     pub fn maildir(mut self, maildirs: Maildirs) -> Self {
         self.maildirs = Some(Arc::new(maildirs));
         self
