@@ -1,6 +1,7 @@
 //! The tokio layer: a listener that accepts connections within a limit,
 //! and a task per connection that moves bytes between the socket and a
-//! [`Session`], applies the command deadline, and hands accepted messages
+//! [`Session`], applies the command and message deadlines, and hands
+//! accepted messages
 //! to the [`Store`].
 
 use std::collections::VecDeque;
@@ -33,6 +34,13 @@ pub const DEFAULT_CONNECTION_LIMIT: usize = 100;
 /// reply (RFC 5321 §4.5.3.2 gives servers five minutes).
 pub const DEFAULT_COMMAND_DEADLINE: Duration = Duration::from_secs(300);
 
+/// How long the content of one message may take to arrive by default,
+/// from the first octet after DATA (or of a BDAT chunk) to its end.
+/// RFC 5321 §4.5.3.2.6 has a client wait 10 minutes for the reply to the
+/// end of data; the server gives the data itself as long, so that a
+/// client trickling a few octets at a time cannot hold a session forever.
+pub const DEFAULT_DATA_DEADLINE: Duration = Duration::from_secs(600);
+
 /// Makes the policy of each new session.
 pub type PolicyFactory = Arc<dyn Fn() -> Box<dyn Policy> + Send + Sync>;
 
@@ -55,6 +63,8 @@ pub struct MockServerBuilder {
     connection_limit: usize,
     /// How long one command may take.
     command_deadline: Duration,
+    /// How long the content of one message may take.
+    data_deadline: Duration,
     /// Messages kept.
     store_capacity: usize,
     /// Octets of content kept.
@@ -80,6 +90,7 @@ impl std::fmt::Debug for MockServerBuilder {
             .field("session", &self.session)
             .field("connection_limit", &self.connection_limit)
             .field("command_deadline", &self.command_deadline)
+            .field("data_deadline", &self.data_deadline)
             .field("store_capacity", &self.store_capacity)
             .field("evict_oldest", &self.evict_oldest)
             .finish_non_exhaustive()
@@ -93,6 +104,7 @@ impl Default for MockServerBuilder {
             session: SessionConfig::default(),
             connection_limit: DEFAULT_CONNECTION_LIMIT,
             command_deadline: DEFAULT_COMMAND_DEADLINE,
+            data_deadline: DEFAULT_DATA_DEADLINE,
             store_capacity: DEFAULT_STORE_CAPACITY,
             store_bytes: u64::MAX,
             evict_oldest: false,
@@ -127,6 +139,16 @@ impl MockServerBuilder {
     /// Sets how long one command may take before 421 4.4.2.
     pub fn command_deadline(mut self, deadline: Duration) -> Self {
         self.command_deadline = deadline;
+        self
+    }
+
+    /// Sets how long the content of one message may take to arrive, from
+    /// the first octet after DATA, or of a BDAT chunk, to its end, however
+    /// steadily it comes; when it passes, the client gets 421 4.4.2 and
+    /// nothing of the message is stored. Default
+    /// [`DEFAULT_DATA_DEADLINE`].
+    pub fn data_deadline(mut self, deadline: Duration) -> Self {
+        self.data_deadline = deadline;
         self
     }
 
@@ -432,6 +454,8 @@ async fn connection(
 
     let mut chunk = vec![0u8; 16 * 1024];
     let mut deadline = tokio::time::Instant::now() + settings.command_deadline;
+    // While message content arrives: when the whole of it must be in.
+    let mut message_deadline: Option<tokio::time::Instant> = None;
     loop {
         // Store accepted messages, in the places reserved when their 250
         // was decided, before that 250 goes out.
@@ -469,8 +493,9 @@ async fn connection(
                 return;
             }
             // A reply ends the command it answered: the next one gets a
-            // full deadline.
+            // full deadline, within the message's if one is arriving.
             deadline = tokio::time::Instant::now() + settings.command_deadline;
+            deadline = message_deadline.map_or(deadline, |whole| deadline.min(whole));
         }
         if session.is_closed() {
             let _ = stream.shutdown().await;
@@ -502,9 +527,19 @@ async fn connection(
                 session.receive(&chunk[..n]);
                 if session.is_reading_message() {
                     // Message text may take long; each block read in time
-                    // keeps the session alive, as RFC 5321 §4.5.3.2.6 times
-                    // data blocks rather than the whole message.
-                    deadline = tokio::time::Instant::now() + settings.command_deadline;
+                    // keeps the session alive, as RFC 5321 §4.5.3.2.5 times
+                    // data blocks, but only until the message's own
+                    // deadline, set at its first read.
+                    let now = tokio::time::Instant::now();
+                    let whole = *message_deadline.get_or_insert(now + settings.data_deadline);
+                    deadline = (now + settings.command_deadline).min(whole);
+                } else {
+                    // TODO: a message sent as many BDAT chunks gets the
+                    // data deadline per chunk, not for the whole message,
+                    // since the session does not say when a chunked
+                    // message begins; a client sending endless small
+                    // chunks in time is never cut off.
+                    message_deadline = None;
                 }
             }
             Err(_) => session.deadline_expired(),
