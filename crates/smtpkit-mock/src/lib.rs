@@ -57,7 +57,7 @@ pub use policy::{AcceptAll, Decision, Phase, Policy};
 pub use rules::{parse_rule, Action, On, Rule, RuleGuard, Rules, VerifyError};
 pub use server::{
     IoObserver, MessageObserver, MockServer, MockServerBuilder, PolicyFactory,
-    DEFAULT_COMMAND_DEADLINE, DEFAULT_CONNECTION_LIMIT, DEFAULT_DATA_DEADLINE,
+    DEFAULT_COMMAND_DEADLINE, DEFAULT_CONNECTION_LIMIT, DEFAULT_DATA_DEADLINE, SHUTDOWN_GRACE,
 };
 pub use session::{CloseReason, Event, Session, SessionSetup};
 pub use store::{

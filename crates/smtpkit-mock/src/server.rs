@@ -14,7 +14,7 @@ use smtpkit_codec::{EnhancedStatusCode, Reply, ReplyClass, ReplyCode};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{watch, Semaphore};
-use tokio::task::JoinHandle;
+use tokio::task::{JoinHandle, JoinSet};
 use tracing::{debug, info, warn};
 
 use crate::config::SessionConfig;
@@ -40,6 +40,11 @@ pub const DEFAULT_COMMAND_DEADLINE: Duration = Duration::from_secs(300);
 /// end of data; the server gives the data itself as long, so that a
 /// client trickling a few octets at a time cannot hold a session forever.
 pub const DEFAULT_DATA_DEADLINE: Duration = Duration::from_secs(600);
+
+/// How long a shutdown waits for open sessions to say 421 and close
+/// before it cuts them off: a client that reads nothing must not hold the
+/// server up.
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 
 /// Makes the policy of each new session.
 pub type PolicyFactory = Arc<dyn Fn() -> Box<dyn Policy> + Send + Sync>;
@@ -350,8 +355,9 @@ impl MockServer {
         self.rules.verify()
     }
 
-    /// Stops accepting, tells open sessions 421, and waits for the listener
-    /// to close.
+    /// Stops accepting (new connections are refused), tells open sessions
+    /// 421 4.3.2, and waits until they have closed, or for at most
+    /// [`SHUTDOWN_GRACE`].
     pub async fn shutdown(mut self) {
         let _ = self.shutdown.send(true);
         if let Some(accept) = self.accept.take() {
@@ -377,7 +383,9 @@ impl Drop for MockServer {
 }
 
 /// Accepts connections until shut down; one beyond the limit is told
-/// 421 4.7.0 and closed.
+/// 421 4.7.0 and closed. At shutdown the listener closes first, so that
+/// new connections are refused, then the open sessions have up to
+/// [`SHUTDOWN_GRACE`] to send their 421 and close.
 async fn accept_loop(
     listener: TcpListener,
     settings: MockServerBuilder,
@@ -388,10 +396,14 @@ async fn accept_loop(
     let permits = Arc::new(Semaphore::new(settings.connection_limit));
     let settings = Arc::new(settings);
     let mut next_session = 0u64;
+    let mut sessions = JoinSet::new();
     loop {
         let accepted = tokio::select! {
             accepted = listener.accept() => accepted,
             _ = shutdown.changed() => break,
+            // Sessions that ended are reaped, so that the set holds only
+            // open ones.
+            Some(_) = sessions.join_next() => continue,
         };
         let (mut stream, peer) = match accepted {
             Ok(accepted) => accepted,
@@ -417,12 +429,21 @@ async fn accept_loop(
             (Arc::clone(&settings), Arc::clone(&store), shutdown.clone());
         let setup = Arc::clone(&setup);
         let id = next_session;
-        tokio::spawn(async move {
+        sessions.spawn(async move {
             connection(id, stream, peer, &settings, setup, &store, shutdown).await;
             drop(permit);
         });
     }
+    drop(listener);
     info!("stopped listening");
+
+    // Every session sees the shutdown at its next read and says 421; one
+    // stuck writing to a client that reads nothing is cut off when the
+    // set drops.
+    let all_closed = async { while sessions.join_next().await.is_some() {} };
+    if tokio::time::timeout(SHUTDOWN_GRACE, all_closed).await.is_err() {
+        warn!(open = sessions.len(), "sessions cut off at shutdown");
+    }
 }
 
 /// Runs one session to its end.
@@ -511,7 +532,12 @@ async fn connection(
                     "server shutting down",
                 )
                 .expect("a fixed reply is valid");
-                let _ = stream.write_all(&reply.to_bytes()).await;
+                let bytes = reply.to_bytes();
+                observe(Direction::Server, &bytes);
+                if stream.write_all(&bytes).await.is_ok() {
+                    let _ = stream.shutdown().await;
+                }
+                debug!(session = id, "closed at shutdown");
                 return;
             }
         };

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use smtpkit_mock::MockServer;
+use smtpkit_mock::{MockServer, On, Rule};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
@@ -236,4 +236,41 @@ async fn converse_text(server: &MockServer, input: &[u8]) -> String {
         .expect("the server closes after QUIT")
         .expect("reads");
     String::from_utf8_lossy(&replies).into_owned()
+}
+
+#[test]
+fn shutdown_says_421_to_open_sessions_before_it_returns_and_refuses_new_ones() {
+    use std::io::Read;
+
+    // The server's runtime runs only inside `block_on` and is gone before
+    // the client reads the rest, so whatever the session says must be
+    // written by the time `shutdown` returns, even while it holds a reply
+    // back.
+    let runtime =
+        tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a runtime");
+    let (server, client) = runtime.block_on(async {
+        let server = MockServer::builder()
+            .rule(Rule::on(On::Hello).pass().delay(Duration::from_millis(300)))
+            .start()
+            .await
+            .expect("starts");
+        let mut client = TcpStream::connect(server.addr()).await.expect("connects");
+        let mut greeting = [0u8; 4];
+        client.read_exact(&mut greeting).await.expect("a greeting");
+        assert_eq!(&greeting, b"220 ");
+        client.write_all(b"HELO a.example\r\n").await.expect("written");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        (server, client.into_std().expect("a plain socket"))
+    });
+    let addr = server.addr();
+    runtime.block_on(server.shutdown());
+    drop(runtime);
+
+    client.set_nonblocking(false).expect("blocking");
+    client.set_read_timeout(Some(Duration::from_secs(10))).expect("a read timeout");
+    let mut rest = String::new();
+    (&client).read_to_string(&mut rest).expect("reads to the close");
+    let (_greeting, after) = rest.split_once("\r\n").expect("the greeting's end");
+    assert_eq!(after, "250 localhost\r\n421 4.3.2 server shutting down\r\n");
+    assert!(std::net::TcpStream::connect(addr).is_err(), "the listener is closed");
 }
