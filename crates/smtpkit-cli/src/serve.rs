@@ -126,6 +126,7 @@ async fn serve(args: &Args) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("listening on {}", args.listen))?;
 
+    let stop = stop_signal().context("listening for Ctrl-C and SIGTERM")?;
     let addr = server.addr();
     if json {
         println!("{}", json!({ "event": "listening", "addr": addr.to_string() }));
@@ -137,7 +138,7 @@ async fn serve(args: &Args) -> anyhow::Result<()> {
         );
     }
 
-    stop_signal().await;
+    stop.await;
     server.shutdown().await;
     if json {
         println!("{}", json!({ "event": "stopped" }));
@@ -147,27 +148,30 @@ async fn serve(args: &Args) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Waits for Ctrl-C or, on Unix, SIGTERM.
-async fn stop_signal() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{signal, SignalKind};
-        match signal(SignalKind::terminate()) {
-            Ok(mut terminate) => {
-                tokio::select! {
-                    _ = tokio::signal::ctrl_c() => {}
-                    _ = terminate.recv() => {}
-                }
-            }
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
-            }
+/// Registers for Ctrl-C and, on Unix, SIGTERM, and returns what waits for
+/// either. Registering is done at once, so that a signal sent as soon as
+/// the listening line is out stops the server cleanly rather than killing
+/// the process.
+#[cfg(unix)]
+fn stop_signal() -> std::io::Result<impl std::future::Future<Output = ()>> {
+    use tokio::signal::unix::{signal, SignalKind};
+
+    let mut interrupt = signal(SignalKind::interrupt())?;
+    let mut terminate = signal(SignalKind::terminate())?;
+    Ok(async move {
+        tokio::select! {
+            _ = interrupt.recv() => {}
+            _ = terminate.recv() => {}
         }
-    }
-    #[cfg(not(unix))]
-    {
+    })
+}
+
+/// Returns what waits for Ctrl-C.
+#[cfg(not(unix))]
+fn stop_signal() -> std::io::Result<impl std::future::Future<Output = ()>> {
+    Ok(async {
         let _ = tokio::signal::ctrl_c().await;
-    }
+    })
 }
 
 /// Prints a session's bytes line by line: `->` what the client sent, `<-`

@@ -148,3 +148,28 @@ fn quiet_serve_shows_stored_messages_without_conversations() {
     let _ = server.kill();
     let _ = server.wait();
 }
+
+#[test]
+fn sigterm_tells_open_sessions_421_and_refuses_new_connections() {
+    use std::io::Read;
+
+    let (server, mut lines, addr) = start(&[]);
+    let mut client = std::net::TcpStream::connect(&addr).expect("connects");
+    client.set_read_timeout(Some(std::time::Duration::from_secs(10))).expect("a read timeout");
+    let greeting = lines.next().expect("a line").expect("UTF-8");
+    assert_eq!(greeting, "[1] <- 220 localhost ESMTP service ready");
+
+    let killed = Command::new("kill").args(["-TERM", &server.id().to_string()]).status();
+    assert!(killed.expect("kill runs").success());
+    let mut replies = String::new();
+    client.read_to_string(&mut replies).expect("reads to the close");
+    assert_eq!(replies, "220 localhost ESMTP service ready\r\n421 4.3.2 server shutting down\r\n");
+
+    // By the time it says it stopped, it listens no more.
+    let rest: Vec<String> = lines.map(|l| l.expect("UTF-8")).collect();
+    assert!(rest.iter().any(|l| l == "[1] <- 421 4.3.2 server shutting down"), "{rest:?}");
+    assert_eq!(rest.last().map(String::as_str), Some("smtpkit serve: stopped"), "{rest:?}");
+    assert!(std::net::TcpStream::connect(&addr).is_err(), "the listener is closed");
+    let mut server = server;
+    assert!(server.wait().expect("exits").success());
+}
