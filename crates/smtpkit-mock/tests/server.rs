@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use smtpkit_mock::{MockServer, On, Rule};
+use smtpkit_mock::{Extensions, MockServer, On, Rule, SessionConfig};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
@@ -273,4 +273,61 @@ fn shutdown_says_421_to_open_sessions_before_it_returns_and_refuses_new_ones() {
     let (_greeting, after) = rest.split_once("\r\n").expect("the greeting's end");
     assert_eq!(after, "250 localhost\r\n421 4.3.2 server shutting down\r\n");
     assert!(std::net::TcpStream::connect(addr).is_err(), "the listener is closed");
+}
+
+/// The keywords of the reply to EHLO from a server with `config`, after
+/// the line with its name.
+async fn ehlo_keywords(config: SessionConfig) -> Vec<String> {
+    let server = MockServer::builder().session(config).start().await.expect("starts");
+    let replies = converse_text(&server, b"EHLO a.example\r\nQUIT\r\n").await;
+    // The reply is the lines from the first 250 to the first one with a
+    // space after its code.
+    let mut reply: Vec<&str> = Vec::new();
+    for line in replies.lines().skip_while(|line| !line.starts_with("250")) {
+        reply.push(line);
+        if line.as_bytes().get(3) == Some(&b' ') {
+            break;
+        }
+    }
+    assert_eq!(reply.first().map(|line| &line[4..]), Some("localhost"), "{replies}");
+    reply[1..].iter().map(|line| line[4..].to_owned()).collect()
+}
+
+#[tokio::test]
+async fn ehlo_offers_every_extension_and_switching_one_off_removes_it() {
+    let all = [
+        "PIPELINING",
+        "SIZE 10485760",
+        "8BITMIME",
+        "SMTPUTF8",
+        "ENHANCEDSTATUSCODES",
+        "CHUNKING",
+        "BINARYMIME",
+        "DSN",
+    ];
+    assert_eq!(ehlo_keywords(SessionConfig::default()).await, all);
+
+    type Switch = fn(&mut Extensions);
+    let switches: [(Switch, &[&str]); 8] = [
+        (|e| e.pipelining = false, &["PIPELINING"]),
+        (|e| e.size = false, &["SIZE 10485760"]),
+        (|e| e.eight_bit_mime = false, &["8BITMIME"]),
+        (|e| e.smtputf8 = false, &["SMTPUTF8"]),
+        (|e| e.enhanced_status_codes = false, &["ENHANCEDSTATUSCODES"]),
+        // BINARYMIME needs BDAT, so it goes with CHUNKING.
+        (|e| e.chunking = false, &["CHUNKING", "BINARYMIME"]),
+        (|e| e.binarymime = false, &["BINARYMIME"]),
+        (|e| e.dsn = false, &["DSN"]),
+    ];
+    for (switch_off, removed) in switches {
+        let mut config = SessionConfig::default();
+        switch_off(&mut config.extensions);
+        let expected: Vec<&str> = all.into_iter().filter(|k| !removed.contains(k)).collect();
+        assert_eq!(ehlo_keywords(config).await, expected, "without {removed:?}");
+    }
+
+    let config = SessionConfig { max_message_size: 1000, ..SessionConfig::default() };
+    assert!(ehlo_keywords(config).await.contains(&"SIZE 1000".to_owned()));
+    let config = SessionConfig { extensions: Extensions::none(), ..SessionConfig::default() };
+    assert!(ehlo_keywords(config).await.is_empty());
 }
