@@ -142,11 +142,12 @@ impl Store {
     }
 
     /// Stores a message and wakes whoever waits for one.
-    pub fn push(self: &Arc<Self>, message: ReceivedMessage) -> Stored {
-        match self.reserve(message.content.len() as u64) {
-            Some(reservation) => reservation.commit(message),
-            None => Stored::Full,
+    pub fn push(&self, message: ReceivedMessage) -> Stored {
+        let inner = self.lock();
+        if self.refuses_within(&inner, message.content.len() as u64) {
+            return Stored::Full;
         }
+        self.insert(inner, message)
     }
 
     /// The check of [`refuses`](Self::refuses), under a lock already held.
