@@ -1,6 +1,7 @@
 //! `smtpkit serve`: the mock mail server as a process, showing every
 //! conversation and every stored message.
 
+use std::io::Write as _;
 use std::net::SocketAddr;
 use std::process::ExitCode;
 
@@ -8,6 +9,15 @@ use anyhow::Context as _;
 use serde_json::json;
 use smtpkit_codec::BareLineEndings;
 use smtpkit_mock::{parse_rule, Direction, Maildirs, MockServer, SessionConfig, StoredMessage};
+
+/// Prints one line, as `println!` does, except that a reader that went
+/// away (a closed pipe) is not an error: the server goes on serving
+/// without showing what it does.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        let _ = writeln!(std::io::stdout().lock(), $($arg)*);
+    }};
+}
 
 /// Arguments of `smtpkit serve`.
 #[derive(Debug, clap::Args)]
@@ -114,11 +124,9 @@ async fn serve(args: &Args) -> anyhow::Result<()> {
             // which went to make room.
             for gone in evicted {
                 if json {
-                    println!("{}", json!({ "event": "evicted", "id": gone }));
+                    say!("{}", json!({ "event": "evicted", "id": gone }));
                 } else {
-                    println!(
-                        "evicted #{gone}: the store keeps the newest messages within its bounds"
-                    );
+                    say!("evicted #{gone}: the store keeps the newest messages within its bounds");
                 }
             }
         })
@@ -129,9 +137,9 @@ async fn serve(args: &Args) -> anyhow::Result<()> {
     let stop = stop_signal().context("listening for Ctrl-C and SIGTERM")?;
     let addr = server.addr();
     if json {
-        println!("{}", json!({ "event": "listening", "addr": addr.to_string() }));
+        say!("{}", json!({ "event": "listening", "addr": addr.to_string() }));
     } else {
-        println!(
+        say!(
             "smtpkit serve: listening on {addr}; talk to it with `telnet {} {}` or `smtpkit talk {addr}`",
             addr.ip(),
             addr.port()
@@ -141,9 +149,9 @@ async fn serve(args: &Args) -> anyhow::Result<()> {
     stop.await;
     server.shutdown().await;
     if json {
-        println!("{}", json!({ "event": "stopped" }));
+        say!("{}", json!({ "event": "stopped" }));
     } else {
-        println!("smtpkit serve: stopped");
+        say!("smtpkit serve: stopped");
     }
     Ok(())
 }
@@ -184,12 +192,9 @@ fn print_io(json: bool, id: u64, direction: Direction, bytes: &[u8]) {
     for line in String::from_utf8_lossy(bytes).split_inclusive('\n') {
         let line = line.trim_end_matches(['\r', '\n']);
         if json {
-            println!(
-                "{}",
-                json!({ "event": "io", "session": id, "direction": name, "line": line })
-            );
+            say!("{}", json!({ "event": "io", "session": id, "direction": name, "line": line }));
         } else {
-            println!("[{id}] {arrow} {line}");
+            say!("[{id}] {arrow} {line}");
         }
     }
 }
@@ -206,7 +211,7 @@ fn print_message(json: bool, stored: &StoredMessage) {
         .and_then(|(section, _)| section.subject().map(|s| s.into_owned()));
     let size = stored.message.content.len();
     if json {
-        println!(
+        say!(
             "{}",
             json!({
                 "event": "message", "id": stored.id, "from": from, "to": to,
@@ -215,6 +220,6 @@ fn print_message(json: bool, stored: &StoredMessage) {
         );
     } else {
         let subject = subject.map_or_else(String::new, |s| format!(" subject {s:?}"));
-        println!("stored #{} from {from} to {}{subject} ({size} octets)", stored.id, to.join(", "));
+        say!("stored #{} from {from} to {}{subject} ({size} octets)", stored.id, to.join(", "));
     }
 }

@@ -302,3 +302,15 @@ DATA\r\none\ntwo\r\n.\r\nQUIT\r\n";
     assert_eq!(message["size"], "one\r\ntwo\r\n".len());
     terminate(server);
 }
+
+#[test]
+fn serve_goes_on_serving_when_its_output_is_closed() {
+    let (server, lines, addr) = start(&[]);
+    drop(lines);
+    let sent = Command::new(env!("CARGO_BIN_EXE_smtpkit"))
+        .args(["send", "--server", &addr, "--from", "a@example.org", "--to", "b@example.org"])
+        .output()
+        .expect("send runs");
+    assert!(sent.status.success(), "{}", String::from_utf8_lossy(&sent.stdout));
+    terminate(server);
+}
