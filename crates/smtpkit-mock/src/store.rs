@@ -319,3 +319,56 @@ pub fn summary(message: &StoredMessage) -> String {
         message.message.content.len()
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Event, Session, SessionConfig};
+
+    /// A message whose content is `line` and CRLF, as a session emits it.
+    fn message(line: &str) -> ReceivedMessage {
+        let mut session = Session::new(SessionConfig::default(), "peer").expect("a session");
+        session.receive(b"HELO c\r\nMAIL FROM:<a@example.org>\r\nRCPT TO:<b@example.org>\r\n");
+        session.receive(format!("DATA\r\n{line}\r\n.\r\n").as_bytes());
+        let message = session.events().find_map(|event| match event {
+            Event::MessageReceived(message) => Some(*message),
+            _ => None,
+        });
+        message.expect("a message")
+    }
+
+    #[test]
+    fn a_store_that_refuses_counts_reserved_places_as_taken() {
+        let store = Arc::new(Store::new(2, false));
+        let held = store.reserve(5).expect("room");
+        assert!(matches!(store.push(message("one")), Stored::Kept { .. }));
+        assert!(matches!(store.push(message("two")), Stored::Full));
+        assert!(matches!(held.commit(message("six")), Stored::Kept { .. }));
+        let contents: Vec<Vec<u8>> =
+            store.messages().iter().map(|m| m.message.content.clone()).collect();
+        assert_eq!(contents, [b"one\r\n".to_vec(), b"six\r\n".to_vec()]);
+    }
+
+    #[test]
+    fn a_dropped_reservation_gives_its_octets_back() {
+        let store = Arc::new(Store::with_byte_capacity(10, 10, false));
+        let held = store.reserve(8).expect("room");
+        assert!(store.reserve(5).is_none());
+        drop(held);
+        assert!(store.reserve(5).is_some());
+        assert_eq!(store.bytes(), 0);
+    }
+
+    #[test]
+    fn an_evicting_store_makes_room_when_the_reservation_commits() {
+        let store = Arc::new(Store::new(1, true));
+        let first = store.reserve(5).expect("room");
+        let second = store.reserve(5).expect("an evicting store always has room");
+        assert!(matches!(first.commit(message("one")), Stored::Kept { .. }));
+        let Stored::Kept { evicted, .. } = second.commit(message("two")) else {
+            panic!("a reserved place is kept");
+        };
+        assert_eq!(evicted, [1]);
+        assert_eq!(store.messages()[0].message.content, b"two\r\n");
+    }
+}
