@@ -35,7 +35,8 @@ pub const DEFAULT_CONNECTION_LIMIT: usize = 100;
 pub const DEFAULT_COMMAND_DEADLINE: Duration = Duration::from_secs(300);
 
 /// How long the content of one message may take to arrive by default,
-/// from the first octet after DATA (or of a BDAT chunk) to its end.
+/// from the first octet after DATA (or of its first BDAT chunk) to its
+/// end.
 /// RFC 5321 §4.5.3.2.6 has a client wait 10 minutes for the reply to the
 /// end of data; the server gives the data itself as long, so that a
 /// client trickling a few octets at a time cannot hold a session forever.
@@ -148,8 +149,8 @@ impl MockServerBuilder {
     }
 
     /// Sets how long the content of one message may take to arrive, from
-    /// the first octet after DATA, or of a BDAT chunk, to its end, however
-    /// steadily it comes; when it passes, the client gets 421 4.4.2 and
+    /// the first octet after DATA, or of its first BDAT chunk, to its end,
+    /// however steadily it comes; when it passes, the client gets 421 4.4.2 and
     /// nothing of the message is stored. Default
     /// [`DEFAULT_DATA_DEADLINE`].
     pub fn data_deadline(mut self, deadline: Duration) -> Self {
@@ -551,20 +552,20 @@ async fn connection(
             Ok(Ok(n)) => {
                 observe(Direction::Client, &chunk[..n]);
                 session.receive(&chunk[..n]);
-                if session.is_reading_message() {
-                    // Message text may take long; each block read in time
-                    // keeps the session alive, as RFC 5321 §4.5.3.2.5 times
-                    // data blocks, but only until the message's own
-                    // deadline, set at its first read.
+                if session.is_in_message() {
+                    // The whole message has its own deadline, set at its
+                    // first read and kept between BDAT chunks.
                     let now = tokio::time::Instant::now();
                     let whole = *message_deadline.get_or_insert(now + settings.data_deadline);
-                    deadline = (now + settings.command_deadline).min(whole);
+                    deadline = deadline.min(whole);
+                    if session.is_reading_message() {
+                        // Message text may take long; each block read in
+                        // time keeps the session alive, as RFC 5321
+                        // §4.5.3.2.5 times data blocks, but only until the
+                        // message's own deadline.
+                        deadline = (now + settings.command_deadline).min(whole);
+                    }
                 } else {
-                    // TODO: a message sent as many BDAT chunks gets the
-                    // data deadline per chunk, not for the whole message,
-                    // since the session does not say when a chunked
-                    // message begins; a client sending endless small
-                    // chunks in time is never cut off.
                     message_deadline = None;
                 }
             }

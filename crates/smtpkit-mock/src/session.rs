@@ -263,6 +263,15 @@ impl Session {
         matches!(self.input, Input::Data { .. } | Input::Bdat { .. })
     }
 
+    /// True from the first octet of a message's content to its end: while
+    /// [`is_reading_message`](Self::is_reading_message), and for a message
+    /// sent with BDAT also between its chunks, until the last one or the
+    /// end of the transaction.
+    pub fn is_in_message(&self) -> bool {
+        self.is_reading_message()
+            || self.transaction.as_ref().is_some_and(|transaction| transaction.uses_bdat)
+    }
+
     /// Tells the session that the client let its deadline pass: it answers
     /// 421 4.4.2 and closes. Nothing happens when it is closed already.
     pub fn deadline_expired(&mut self) {

@@ -138,6 +138,35 @@ async fn a_client_trickling_message_data_is_cut_off_at_the_data_deadline() {
 }
 
 #[tokio::test]
+async fn a_client_trickling_bdat_chunks_is_cut_off_at_the_data_deadline() {
+    // Every chunk is answered in time; only the whole message's deadline
+    // can end this.
+    let server = MockServer::builder()
+        .command_deadline(Duration::from_secs(5))
+        .data_deadline(Duration::from_millis(400))
+        .start()
+        .await
+        .expect("starts");
+    let mut stream = TcpStream::connect(server.addr()).await.expect("connects");
+    stream
+        .write_all(b"EHLO a.example\r\nMAIL FROM:<a@example.org>\r\nRCPT TO:<b@example.org>\r\n")
+        .await
+        .expect("written");
+    for _ in 0..20 {
+        if stream.write_all(b"BDAT 1\r\nx").await.is_err() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let _ = stream.write_all(b"BDAT 2 LAST\r\n\r\n").await;
+    let mut replies = Vec::new();
+    let _ = tokio::time::timeout(Duration::from_secs(5), stream.read_to_end(&mut replies)).await;
+    let text = String::from_utf8_lossy(&replies);
+    assert!(text.ends_with("421 4.4.2 timeout exceeded, closing connection\r\n"), "{text}");
+    assert!(server.messages().is_empty());
+}
+
+#[tokio::test]
 async fn a_full_store_answers_452_unless_it_evicts() {
     let server = MockServer::builder().store_capacity(1, false).start().await.expect("starts");
     assert_eq!(converse(&server, LESSON, false).await, [220, 250, 250, 250, 354, 250, 221]);
