@@ -81,6 +81,9 @@ pub enum CloseReason {
 /// [`is_idle_between_commands`](Self::is_idle_between_commands) turns true
 /// (or a longer one while [`is_reading_message`](Self::is_reading_message)),
 /// and calls [`deadline_expired`](Self::deadline_expired) when it passes.
+/// A message as a whole, for as long as [`is_in_message`](Self::is_in_message),
+/// may have a deadline of its own, so that a client sending its content
+/// slowly but steadily cannot hold the session forever.
 ///
 /// ## What is emitted
 ///
