@@ -1,6 +1,7 @@
 //! `smtpkit serve`: the mock mail server as a process, showing every
 //! conversation and every stored message.
 
+use std::io::Write as _;
 use std::net::SocketAddr;
 use std::process::ExitCode;
 
@@ -8,6 +9,15 @@ use anyhow::Context as _;
 use serde_json::json;
 use smtpkit_codec::BareLineEndings;
 use smtpkit_mock::{parse_rule, Direction, Maildirs, MockServer, SessionConfig, StoredMessage};
+
+/// Prints one line, as `println!` does, except that a reader that went
+/// away (a closed pipe) is not an error: the server goes on serving
+/// without showing what it does.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        let _ = writeln!(std::io::stdout().lock(), $($arg)*);
+    }};
+}
 
 /// Arguments of `smtpkit serve`.
 #[derive(Debug, clap::Args)]
@@ -114,11 +124,9 @@ async fn serve(args: &Args) -> anyhow::Result<()> {
             // which went to make room.
             for gone in evicted {
                 if json {
-                    println!("{}", json!({ "event": "evicted", "id": gone }));
+                    say!("{}", json!({ "event": "evicted", "id": gone }));
                 } else {
-                    println!(
-                        "evicted #{gone}: the store keeps the newest messages within its bounds"
-                    );
+                    say!("evicted #{gone}: the store keeps the newest messages within its bounds");
                 }
             }
         })
@@ -126,48 +134,52 @@ async fn serve(args: &Args) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("listening on {}", args.listen))?;
 
+    let stop = stop_signal().context("listening for Ctrl-C and SIGTERM")?;
     let addr = server.addr();
     if json {
-        println!("{}", json!({ "event": "listening", "addr": addr.to_string() }));
+        say!("{}", json!({ "event": "listening", "addr": addr.to_string() }));
     } else {
-        println!(
+        say!(
             "smtpkit serve: listening on {addr}; talk to it with `telnet {} {}` or `smtpkit talk {addr}`",
             addr.ip(),
             addr.port()
         );
     }
 
-    stop_signal().await;
+    stop.await;
     server.shutdown().await;
     if json {
-        println!("{}", json!({ "event": "stopped" }));
+        say!("{}", json!({ "event": "stopped" }));
     } else {
-        println!("smtpkit serve: stopped");
+        say!("smtpkit serve: stopped");
     }
     Ok(())
 }
 
-/// Waits for Ctrl-C or, on Unix, SIGTERM.
-async fn stop_signal() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{signal, SignalKind};
-        match signal(SignalKind::terminate()) {
-            Ok(mut terminate) => {
-                tokio::select! {
-                    _ = tokio::signal::ctrl_c() => {}
-                    _ = terminate.recv() => {}
-                }
-            }
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
-            }
+/// Registers for Ctrl-C and, on Unix, SIGTERM, and returns what waits for
+/// either. Registering is done at once, so that a signal sent as soon as
+/// the listening line is out stops the server cleanly rather than killing
+/// the process.
+#[cfg(unix)]
+fn stop_signal() -> std::io::Result<impl std::future::Future<Output = ()>> {
+    use tokio::signal::unix::{signal, SignalKind};
+
+    let mut interrupt = signal(SignalKind::interrupt())?;
+    let mut terminate = signal(SignalKind::terminate())?;
+    Ok(async move {
+        tokio::select! {
+            _ = interrupt.recv() => {}
+            _ = terminate.recv() => {}
         }
-    }
-    #[cfg(not(unix))]
-    {
+    })
+}
+
+/// Returns what waits for Ctrl-C.
+#[cfg(not(unix))]
+fn stop_signal() -> std::io::Result<impl std::future::Future<Output = ()>> {
+    Ok(async {
         let _ = tokio::signal::ctrl_c().await;
-    }
+    })
 }
 
 /// Prints a session's bytes line by line: `->` what the client sent, `<-`
@@ -180,12 +192,9 @@ fn print_io(json: bool, id: u64, direction: Direction, bytes: &[u8]) {
     for line in String::from_utf8_lossy(bytes).split_inclusive('\n') {
         let line = line.trim_end_matches(['\r', '\n']);
         if json {
-            println!(
-                "{}",
-                json!({ "event": "io", "session": id, "direction": name, "line": line })
-            );
+            say!("{}", json!({ "event": "io", "session": id, "direction": name, "line": line }));
         } else {
-            println!("[{id}] {arrow} {line}");
+            say!("[{id}] {arrow} {line}");
         }
     }
 }
@@ -202,7 +211,7 @@ fn print_message(json: bool, stored: &StoredMessage) {
         .and_then(|(section, _)| section.subject().map(|s| s.into_owned()));
     let size = stored.message.content.len();
     if json {
-        println!(
+        say!(
             "{}",
             json!({
                 "event": "message", "id": stored.id, "from": from, "to": to,
@@ -211,6 +220,6 @@ fn print_message(json: bool, stored: &StoredMessage) {
         );
     } else {
         let subject = subject.map_or_else(String::new, |s| format!(" subject {s:?}"));
-        println!("stored #{} from {from} to {}{subject} ({size} octets)", stored.id, to.join(", "));
+        say!("stored #{} from {from} to {}{subject} ({size} octets)", stored.id, to.join(", "));
     }
 }

@@ -1,5 +1,6 @@
 //! `smtpkit serve` as a process: it listens, shows conversations and
-//! stored messages, and stops cleanly on SIGTERM.
+//! stored messages as text or JSON lines, applies the limits and line
+//! ending policy it is given, and stops cleanly on SIGTERM.
 
 use std::io::{BufRead, BufReader, Lines};
 use std::process::{Child, ChildStdout, Command, Stdio};
@@ -147,4 +148,169 @@ fn quiet_serve_shows_stored_messages_without_conversations() {
     assert!(next.starts_with("stored #1 from <a@example.org>"), "{next}");
     let _ = server.kill();
     let _ = server.wait();
+}
+
+/// Sends `input` in one write to the server at `addr` and returns all it
+/// answered, up to its close.
+fn converse(addr: &str, input: &[u8]) -> String {
+    use std::io::{Read, Write};
+
+    let mut stream = std::net::TcpStream::connect(addr).expect("connects");
+    stream.set_read_timeout(Some(std::time::Duration::from_secs(10))).expect("a read timeout");
+    stream.write_all(input).expect("written");
+    let mut replies = String::new();
+    stream.read_to_string(&mut replies).expect("reads to the close");
+    replies
+}
+
+/// Stops the server with SIGTERM and checks that it exits cleanly.
+fn terminate(mut server: Child) {
+    let killed = Command::new("kill").args(["-TERM", &server.id().to_string()]).status();
+    assert!(killed.expect("kill runs").success());
+    assert!(server.wait().expect("exits").success());
+}
+
+#[test]
+fn sigterm_tells_open_sessions_421_and_refuses_new_connections() {
+    use std::io::Read;
+
+    let (mut server, mut lines, addr) = start(&[]);
+    let mut client = std::net::TcpStream::connect(&addr).expect("connects");
+    client.set_read_timeout(Some(std::time::Duration::from_secs(10))).expect("a read timeout");
+    let greeting = lines.next().expect("a line").expect("UTF-8");
+    assert_eq!(greeting, "[1] <- 220 localhost ESMTP service ready");
+
+    let killed = Command::new("kill").args(["-TERM", &server.id().to_string()]).status();
+    assert!(killed.expect("kill runs").success());
+    let mut replies = String::new();
+    client.read_to_string(&mut replies).expect("reads to the close");
+    assert_eq!(replies, "220 localhost ESMTP service ready\r\n421 4.3.2 server shutting down\r\n");
+
+    // By the time it says it stopped, it listens no more.
+    let rest: Vec<String> = lines.map(|l| l.expect("UTF-8")).collect();
+    assert!(rest.iter().any(|l| l == "[1] <- 421 4.3.2 server shutting down"), "{rest:?}");
+    assert_eq!(rest.last().map(String::as_str), Some("smtpkit serve: stopped"), "{rest:?}");
+    assert!(std::net::TcpStream::connect(&addr).is_err(), "the listener is closed");
+    assert!(server.wait().expect("exits").success());
+}
+
+/// Starts `smtpkit serve --json` on a free port with `extra` arguments,
+/// and returns it, the JSON lines of its output after the first, and its
+/// address.
+fn start_json(extra: &[&str]) -> (Child, impl Iterator<Item = serde_json::Value>, String) {
+    let mut server = Command::new(env!("CARGO_BIN_EXE_smtpkit"))
+        .args(["serve", "--json", "--listen", "127.0.0.1:0"])
+        .args(extra)
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("starts");
+    let mut lines = BufReader::new(server.stdout.take().expect("piped"))
+        .lines()
+        .map(|line| serde_json::from_str(&line.expect("UTF-8")).expect("a JSON line"));
+    let first: serde_json::Value = lines.next().expect("a line");
+    assert_eq!(first["event"], "listening", "{first}");
+    let addr = first["addr"].as_str().expect("an address").to_owned();
+    (server, lines, addr)
+}
+
+#[test]
+fn json_output_is_one_object_per_line_for_listening_sessions_and_messages() {
+    let (server, mut lines, addr) = start_json(&[]);
+    let sent = Command::new(env!("CARGO_BIN_EXE_smtpkit"))
+        .args(["send", "--server", &addr, "--from", "hoge@example.net", "--to", "fuga@example.net"])
+        .args(["--subject", "テスト", "--body", "Hello, this is HAL-9000."])
+        .output()
+        .expect("send runs");
+    assert!(sent.status.success(), "{}", String::from_utf8_lossy(&sent.stderr));
+
+    let mut seen = Vec::new();
+    for line in lines.by_ref() {
+        let done = line["event"] == "message";
+        seen.push(line);
+        if done {
+            break;
+        }
+    }
+    let first = &seen[0];
+    assert_eq!(first["event"], "io");
+    assert_eq!(first["session"], 1);
+    assert_eq!(first["direction"], "server");
+    assert_eq!(first["line"], "220 localhost ESMTP service ready");
+    assert!(
+        seen.iter().any(|l| l["direction"] == "client"
+            && l["line"].as_str().is_some_and(|t| t.starts_with("MAIL FROM:<hoge@example.net>"))),
+        "{seen:?}"
+    );
+    let message = seen.last().expect("a message line");
+    assert_eq!(message["id"], 1);
+    assert_eq!(message["from"], "<hoge@example.net>");
+    assert_eq!(message["to"], serde_json::json!(["<fuga@example.net>"]));
+    assert_eq!(message["subject"], "テスト");
+    assert!(message["size"].as_u64().is_some_and(|size| size > 100), "{message}");
+    terminate(server);
+}
+
+#[test]
+fn max_size_is_offered_with_size_and_enforced() {
+    let (server, _lines, addr) = start(&["--quiet", "--max-size", "100"]);
+    let big = "x".repeat(120);
+    let input = format!(
+        "EHLO a.example\r\nMAIL FROM:<a@example.org>\r\nRCPT TO:<b@example.org>\r\n\
+         DATA\r\n{big}\r\n.\r\nMAIL FROM:<a@example.org> SIZE=101\r\nQUIT\r\n"
+    );
+    let replies = converse(&addr, input.as_bytes());
+    assert!(replies.contains("250-SIZE 100\r\n"), "{replies}");
+    assert_eq!(replies.matches("552 5.3.4").count(), 2, "{replies}");
+    terminate(server);
+}
+
+#[test]
+fn max_recipients_refuses_one_recipient_too_many() {
+    let (server, _lines, addr) = start(&["--quiet", "--max-recipients", "2"]);
+    let replies = converse(
+        &addr,
+        b"EHLO a.example\r\nMAIL FROM:<a@example.org>\r\nRCPT TO:<b@example.org>\r\n\
+          RCPT TO:<c@example.org>\r\nRCPT TO:<d@example.org>\r\nQUIT\r\n",
+    );
+    let codes: Vec<&str> = replies
+        .lines()
+        .filter(|line| line.as_bytes().get(3) == Some(&b' '))
+        .map(|line| &line[..3])
+        .collect();
+    assert_eq!(codes, ["220", "250", "250", "250", "250", "452", "221"], "{replies}");
+    assert!(replies.contains("452 4.5.3"), "{replies}");
+    terminate(server);
+}
+
+#[test]
+fn line_endings_normalize_turns_bare_line_endings_into_crlf() {
+    const BARE_LF: &[u8] =
+        b"EHLO a.example\r\nMAIL FROM:<a@example.org>\r\nRCPT TO:<b@example.org>\r\n\
+DATA\r\none\ntwo\r\n.\r\nQUIT\r\n";
+
+    // Refused by default, stored as CRLF when normalized.
+    let (server, _lines, addr) = start(&["--quiet"]);
+    let refused = converse(&addr, BARE_LF);
+    assert!(!refused.contains("250 2.6.0"), "{refused}");
+    terminate(server);
+
+    let (server, mut lines, addr) = start_json(&["--quiet", "--line-endings", "normalize"]);
+    let accepted = converse(&addr, BARE_LF);
+    assert!(accepted.contains("250 2.6.0"), "{accepted}");
+    let message = lines.next().expect("a message line");
+    assert_eq!(message["event"], "message");
+    assert_eq!(message["size"], "one\r\ntwo\r\n".len());
+    terminate(server);
+}
+
+#[test]
+fn serve_goes_on_serving_when_its_output_is_closed() {
+    let (server, lines, addr) = start(&[]);
+    drop(lines);
+    let sent = Command::new(env!("CARGO_BIN_EXE_smtpkit"))
+        .args(["send", "--server", &addr, "--from", "a@example.org", "--to", "b@example.org"])
+        .output()
+        .expect("send runs");
+    assert!(sent.status.success(), "{}", String::from_utf8_lossy(&sent.stdout));
+    terminate(server);
 }

@@ -57,10 +57,12 @@ pub use policy::{AcceptAll, Decision, Phase, Policy};
 pub use rules::{parse_rule, Action, On, Rule, RuleGuard, Rules, VerifyError};
 pub use server::{
     IoObserver, MessageObserver, MockServer, MockServerBuilder, PolicyFactory,
-    DEFAULT_COMMAND_DEADLINE, DEFAULT_CONNECTION_LIMIT,
+    DEFAULT_COMMAND_DEADLINE, DEFAULT_CONNECTION_LIMIT, DEFAULT_DATA_DEADLINE, SHUTDOWN_GRACE,
 };
 pub use session::{CloseReason, Event, Session, SessionSetup};
-pub use store::{summary, Store, Stored, StoredMessage, WaitError, DEFAULT_STORE_CAPACITY};
+pub use store::{
+    summary, Reservation, Store, Stored, StoredMessage, WaitError, DEFAULT_STORE_CAPACITY,
+};
 pub use transcript::{Direction, Transcript, TRANSCRIPT_LIMIT};
 
 pub use smtpkit_codec as codec;

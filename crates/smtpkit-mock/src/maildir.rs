@@ -3,7 +3,9 @@
 //!
 //! A message is written into `tmp/` and renamed into `new/` (the Maildir
 //! rule that makes it appear whole or not at all), before the server
-//! answers 250 to it.
+//! answers 250 to it; with several recipients, every copy is written
+//! before any is renamed, and a failure removes them all, so that no
+//! recipient holds a message the server answered 451.
 
 use std::fs;
 use std::io::{self, Write as _};
@@ -48,25 +50,47 @@ impl Maildirs {
         self.root.join(name)
     }
 
-    /// Delivers a message to each of its recipients, returning the files
-    /// written.
+    /// Delivers a message to each of its recipients, all or none,
+    /// returning the files written.
+    ///
+    /// The steps, so that no recipient sees the message unless all do:
+    ///
+    /// 1. write the message into `tmp/` of every recipient's Maildir;
+    /// 2. rename each file into `new/`;
+    /// 3. on a failure at any step, remove every file written so far,
+    ///    from `tmp/` and from `new/`.
     ///
     /// # Errors
     ///
-    /// The first I/O error; files already delivered to other recipients
-    /// stay.
+    /// The first I/O error; nothing of the message is left delivered.
     pub fn deliver(&self, message: &ReceivedMessage) -> io::Result<Vec<PathBuf>> {
-        let mut written = Vec::with_capacity(message.envelope.recipients.len());
+        let mut staged = Vec::with_capacity(message.envelope.recipients.len());
         for recipient in &message.envelope.recipients {
             let address = bare_address(&recipient.forward_path);
-            written.push(self.deliver_one(&self.mailbox_path(&address), &message.content)?);
+            match self.write_tmp(&self.mailbox_path(&address), &message.content) {
+                Ok(paths) => staged.push(paths),
+                Err(error) => {
+                    remove_all(staged.iter().map(|(tmp, _)| tmp));
+                    return Err(error);
+                }
+            }
         }
-        Ok(written)
+
+        let mut delivered = Vec::with_capacity(staged.len());
+        for (i, (tmp, new)) in staged.iter().enumerate() {
+            if let Err(error) = fs::rename(tmp, new) {
+                remove_all(delivered.iter().chain(staged[i..].iter().map(|(tmp, _)| tmp)));
+                return Err(error);
+            }
+            delivered.push(new.clone());
+        }
+        Ok(delivered)
     }
 
-    /// Writes `content` into `tmp/` of the Maildir at `dir`, then renames it
-    /// into `new/`.
-    fn deliver_one(&self, dir: &Path, content: &[u8]) -> io::Result<PathBuf> {
+    /// Writes `content` into `tmp/` of the Maildir at `dir`, creating the
+    /// Maildir where missing, and returns the file's path in `tmp/` and
+    /// the path it takes in `new/`.
+    fn write_tmp(&self, dir: &Path, content: &[u8]) -> io::Result<(PathBuf, PathBuf)> {
         for sub in ["tmp", "new", "cur"] {
             fs::create_dir_all(dir.join(sub))?;
         }
@@ -79,12 +103,25 @@ impl Maildirs {
             std::process::id()
         );
         let tmp = dir.join("tmp").join(&name);
-        let mut file = fs::File::create(&tmp)?;
-        file.write_all(content)?;
-        file.sync_all()?;
-        let new = dir.join("new").join(&name);
-        fs::rename(&tmp, &new)?;
-        Ok(new)
+        let written = fs::File::create(&tmp).and_then(|mut file| {
+            file.write_all(content)?;
+            file.sync_all()
+        });
+        if let Err(error) = written {
+            // A file cut short must not linger in tmp/.
+            let _ = fs::remove_file(&tmp);
+            return Err(error);
+        }
+        Ok((tmp, dir.join("new").join(&name)))
+    }
+}
+
+/// Removes files of a delivery that failed. A file that cannot be
+/// removed is left: the error that caused the removal is the one to
+/// report.
+fn remove_all<'a>(paths: impl Iterator<Item = &'a PathBuf>) {
+    for path in paths {
+        let _ = fs::remove_file(path);
     }
 }
 

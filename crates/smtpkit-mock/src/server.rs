@@ -1,18 +1,20 @@
 //! The tokio layer: a listener that accepts connections within a limit,
 //! and a task per connection that moves bytes between the socket and a
-//! [`Session`], applies the command deadline, and hands accepted messages
+//! [`Session`], applies the command and message deadlines, and hands
+//! accepted messages
 //! to the [`Store`].
 
+use std::collections::VecDeque;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
-use smtpkit_codec::{EnhancedStatusCode, Reply, ReplyCode};
+use smtpkit_codec::{EnhancedStatusCode, Reply, ReplyClass, ReplyCode};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{watch, Semaphore};
-use tokio::task::JoinHandle;
+use tokio::task::{JoinHandle, JoinSet};
 use tracing::{debug, info, warn};
 
 use crate::config::SessionConfig;
@@ -20,7 +22,9 @@ use crate::maildir::Maildirs;
 use crate::policy::{AcceptAll, Decision, Phase, Policy};
 use crate::rules::{Rule, RuleGuard, Rules, VerifyError};
 use crate::session::{Event, Session, SessionSetup};
-use crate::store::{summary, Store, Stored, StoredMessage, WaitError, DEFAULT_STORE_CAPACITY};
+use crate::store::{
+    summary, Reservation, Store, Stored, StoredMessage, WaitError, DEFAULT_STORE_CAPACITY,
+};
 use crate::transcript::Direction;
 
 /// How many sessions may be open at once by default.
@@ -29,6 +33,19 @@ pub const DEFAULT_CONNECTION_LIMIT: usize = 100;
 /// How long a command may take by default, from its first byte to its
 /// reply (RFC 5321 §4.5.3.2 gives servers five minutes).
 pub const DEFAULT_COMMAND_DEADLINE: Duration = Duration::from_secs(300);
+
+/// How long the content of one message may take to arrive by default,
+/// from the first octet after DATA (or of its first BDAT chunk) to its
+/// end.
+/// RFC 5321 §4.5.3.2.6 has a client wait 10 minutes for the reply to the
+/// end of data; the server gives the data itself as long, so that a
+/// client trickling a few octets at a time cannot hold a session forever.
+pub const DEFAULT_DATA_DEADLINE: Duration = Duration::from_secs(600);
+
+/// How long a shutdown waits for open sessions to say 421 and close
+/// before it cuts them off: a client that reads nothing must not hold the
+/// server up.
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 
 /// Makes the policy of each new session.
 pub type PolicyFactory = Arc<dyn Fn() -> Box<dyn Policy> + Send + Sync>;
@@ -52,6 +69,8 @@ pub struct MockServerBuilder {
     connection_limit: usize,
     /// How long one command may take.
     command_deadline: Duration,
+    /// How long the content of one message may take.
+    data_deadline: Duration,
     /// Messages kept.
     store_capacity: usize,
     /// Octets of content kept.
@@ -77,6 +96,7 @@ impl std::fmt::Debug for MockServerBuilder {
             .field("session", &self.session)
             .field("connection_limit", &self.connection_limit)
             .field("command_deadline", &self.command_deadline)
+            .field("data_deadline", &self.data_deadline)
             .field("store_capacity", &self.store_capacity)
             .field("evict_oldest", &self.evict_oldest)
             .finish_non_exhaustive()
@@ -90,6 +110,7 @@ impl Default for MockServerBuilder {
             session: SessionConfig::default(),
             connection_limit: DEFAULT_CONNECTION_LIMIT,
             command_deadline: DEFAULT_COMMAND_DEADLINE,
+            data_deadline: DEFAULT_DATA_DEADLINE,
             store_capacity: DEFAULT_STORE_CAPACITY,
             store_bytes: u64::MAX,
             evict_oldest: false,
@@ -127,6 +148,16 @@ impl MockServerBuilder {
         self
     }
 
+    /// Sets how long the content of one message may take to arrive, from
+    /// the first octet after DATA, or of its first BDAT chunk, to its end,
+    /// however steadily it comes; when it passes, the client gets 421 4.4.2 and
+    /// nothing of the message is stored. Default
+    /// [`DEFAULT_DATA_DEADLINE`].
+    pub fn data_deadline(mut self, deadline: Duration) -> Self {
+        self.data_deadline = deadline;
+        self
+    }
+
     /// Sets how many messages the store keeps, and whether a full store
     /// evicts its oldest message (otherwise it answers 452 4.3.1).
     pub fn store_capacity(mut self, capacity: usize, evict_oldest: bool) -> Self {
@@ -158,7 +189,8 @@ impl MockServerBuilder {
 
     /// Also delivers every accepted message into a Maildir per recipient
     /// under `maildirs`, before its 250; a failed delivery answers
-    /// 451 4.3.0 and the message is not stored.
+    /// 451 4.3.0, and the message is neither stored nor left in any of
+    /// the Maildirs.
     pub fn maildir(mut self, maildirs: Maildirs) -> Self {
         self.maildirs = Some(Arc::new(maildirs));
         self
@@ -324,8 +356,9 @@ impl MockServer {
         self.rules.verify()
     }
 
-    /// Stops accepting, tells open sessions 421, and waits for the listener
-    /// to close.
+    /// Stops accepting (new connections are refused), tells open sessions
+    /// 421 4.3.2, and waits until they have closed, or for at most
+    /// [`SHUTDOWN_GRACE`].
     pub async fn shutdown(mut self) {
         let _ = self.shutdown.send(true);
         if let Some(accept) = self.accept.take() {
@@ -351,7 +384,9 @@ impl Drop for MockServer {
 }
 
 /// Accepts connections until shut down; one beyond the limit is told
-/// 421 4.7.0 and closed.
+/// 421 4.7.0 and closed. At shutdown the listener closes first, so that
+/// new connections are refused, then the open sessions have up to
+/// [`SHUTDOWN_GRACE`] to send their 421 and close.
 async fn accept_loop(
     listener: TcpListener,
     settings: MockServerBuilder,
@@ -362,10 +397,14 @@ async fn accept_loop(
     let permits = Arc::new(Semaphore::new(settings.connection_limit));
     let settings = Arc::new(settings);
     let mut next_session = 0u64;
+    let mut sessions = JoinSet::new();
     loop {
         let accepted = tokio::select! {
             accepted = listener.accept() => accepted,
             _ = shutdown.changed() => break,
+            // Sessions that ended are reaped, so that the set holds only
+            // open ones.
+            Some(_) = sessions.join_next() => continue,
         };
         let (mut stream, peer) = match accepted {
             Ok(accepted) => accepted,
@@ -391,12 +430,21 @@ async fn accept_loop(
             (Arc::clone(&settings), Arc::clone(&store), shutdown.clone());
         let setup = Arc::clone(&setup);
         let id = next_session;
-        tokio::spawn(async move {
+        sessions.spawn(async move {
             connection(id, stream, peer, &settings, setup, &store, shutdown).await;
             drop(permit);
         });
     }
+    drop(listener);
     info!("stopped listening");
+
+    // Every session sees the shutdown at its next read and says 421; one
+    // stuck writing to a client that reads nothing is cut off when the
+    // set drops.
+    let all_closed = async { while sessions.join_next().await.is_some() {} };
+    if tokio::time::timeout(SHUTDOWN_GRACE, all_closed).await.is_err() {
+        warn!(open = sessions.len(), "sessions cut off at shutdown");
+    }
 }
 
 /// Runs one session to its end.
@@ -411,13 +459,13 @@ async fn connection(
 ) {
     let delay = Arc::new(AtomicU64::new(0));
     let rules = settings.rules.policy((settings.policy)(), Arc::clone(&delay));
-    let guarded = StoreGuard { inner: Box::new(rules), store: Arc::clone(store) };
-    let policy: Box<dyn Policy> = match &settings.maildirs {
-        Some(maildirs) => {
-            Box::new(MaildirGuard { inner: Box::new(guarded), maildirs: Arc::clone(maildirs) })
-        }
-        None => Box::new(guarded),
-    };
+    let accepted = Arc::new(Mutex::new(VecDeque::new()));
+    let policy = Box::new(AcceptanceGuard {
+        inner: Box::new(rules),
+        store: Arc::clone(store),
+        maildirs: settings.maildirs.clone(),
+        accepted: Arc::clone(&accepted),
+    });
     let mut session = Session::from_setup(setup, peer.to_string(), policy);
     debug!(session = id, %peer, "connected");
     let observe = |direction: Direction, bytes: &[u8]| {
@@ -428,25 +476,29 @@ async fn connection(
 
     let mut chunk = vec![0u8; 16 * 1024];
     let mut deadline = tokio::time::Instant::now() + settings.command_deadline;
+    // While message content arrives: when the whole of it must be in.
+    let mut message_deadline: Option<tokio::time::Instant> = None;
     loop {
-        // Hand accepted messages to the store before their 250 goes out.
+        // Store accepted messages, in the places reserved when their 250
+        // was decided, before that 250 goes out.
         for event in session.events() {
             match event {
-                Event::MessageReceived(message) => match store.push(*message) {
-                    Stored::Kept { message, evicted } => {
-                        if !evicted.is_empty() {
-                            info!(?evicted, "store full: evicted the oldest messages");
+                Event::MessageReceived(message) => match lock(&accepted).pop_front() {
+                    Some(reservation) => match reservation.commit(*message) {
+                        Stored::Kept { message, evicted } => {
+                            if !evicted.is_empty() {
+                                info!(?evicted, "store full: evicted the oldest messages");
+                            }
+                            if let Some(on_message) = &settings.on_message {
+                                on_message(&message, &evicted);
+                            }
                         }
-                        if let Some(on_message) = &settings.on_message {
-                            on_message(&message, &evicted);
-                        }
-                    }
-                    // The guard policy refused the message at its end, so
-                    // a full store only shows here if another session
-                    // filled it in between.
-                    Stored::Full => {
-                        warn!(session = id, "store full: message dropped after its 250")
-                    }
+                        // A reserved place cannot be refused.
+                        Stored::Full => warn!(session = id, "store refused a reserved message"),
+                    },
+                    // The guard reserves a place for every message answered
+                    // 250, so none goes without.
+                    None => warn!(session = id, "a message arrived without a reserved place"),
                 },
                 Event::Closed { reason } => debug!(session = id, ?reason, "closing"),
             }
@@ -463,8 +515,9 @@ async fn connection(
                 return;
             }
             // A reply ends the command it answered: the next one gets a
-            // full deadline.
+            // full deadline, within the message's if one is arriving.
             deadline = tokio::time::Instant::now() + settings.command_deadline;
+            deadline = message_deadline.map_or(deadline, |whole| deadline.min(whole));
         }
         if session.is_closed() {
             let _ = stream.shutdown().await;
@@ -480,7 +533,12 @@ async fn connection(
                     "server shutting down",
                 )
                 .expect("a fixed reply is valid");
-                let _ = stream.write_all(&reply.to_bytes()).await;
+                let bytes = reply.to_bytes();
+                observe(Direction::Server, &bytes);
+                if stream.write_all(&bytes).await.is_ok() {
+                    let _ = stream.shutdown().await;
+                }
+                debug!(session = id, "closed at shutdown");
                 return;
             }
         };
@@ -494,11 +552,21 @@ async fn connection(
             Ok(Ok(n)) => {
                 observe(Direction::Client, &chunk[..n]);
                 session.receive(&chunk[..n]);
-                if session.is_reading_message() {
-                    // Message text may take long; each block read in time
-                    // keeps the session alive, as RFC 5321 §4.5.3.2.6 times
-                    // data blocks rather than the whole message.
-                    deadline = tokio::time::Instant::now() + settings.command_deadline;
+                if session.is_in_message() {
+                    // The whole message has its own deadline, set at its
+                    // first read and kept between BDAT chunks.
+                    let now = tokio::time::Instant::now();
+                    let whole = *message_deadline.get_or_insert(now + settings.data_deadline);
+                    deadline = deadline.min(whole);
+                    if session.is_reading_message() {
+                        // Message text may take long; each block read in
+                        // time keeps the session alive, as RFC 5321
+                        // §4.5.3.2.5 times data blocks, but only until the
+                        // message's own deadline.
+                        deadline = (now + settings.command_deadline).min(whole);
+                    }
+                } else {
+                    message_deadline = None;
                 }
             }
             Err(_) => session.deadline_expired(),
@@ -506,61 +574,29 @@ async fn connection(
     }
 }
 
-/// Delivers a message into the Maildirs once every other policy let it
-/// pass, and refuses it with 451 4.3.0 when the delivery fails.
-struct MaildirGuard {
-    /// The policies before delivery.
+/// Decides the end of each message in one step with the store: a place
+/// is reserved before the other policies are asked, the message is
+/// delivered into the Maildirs if they are set, and only then may the
+/// session answer 250. The reservation waits in `accepted` for the
+/// connection to store the message the session emits with that 250.
+struct AcceptanceGuard {
+    /// The policy the user set, with the rules.
     inner: Box<dyn Policy>,
-    /// Where to deliver.
-    maildirs: Arc<Maildirs>,
-}
-
-impl Policy for MaildirGuard {
-    fn decide(&mut self, phase: Phase<'_>) -> Decision {
-        let decision = self.inner.decide(phase);
-        let Phase::EndOfData { message } = phase else { return decision };
-        let accepted = match &decision {
-            Decision::Continue => true,
-            Decision::Reply(reply) => reply.is_positive(),
-            Decision::Drop { .. } => false,
-        };
-        if !accepted {
-            return decision;
-        }
-        // The files are small and the mock is a test tool, so the write
-        // is done in place rather than on a blocking thread.
-        match self.maildirs.deliver(message) {
-            Ok(_) => decision,
-            Err(error) => {
-                warn!(%error, "Maildir delivery failed");
-                let reply = Reply::single(
-                    ReplyCode::LOCAL_ERROR,
-                    Some(EnhancedStatusCode::TRANSIENT_SYSTEM),
-                    "could not deliver to the Maildir",
-                )
-                .expect("a fixed reply is valid");
-                Decision::Reply(reply)
-            }
-        }
-    }
-}
-
-/// Refuses a message at its end with 452 4.3.1 when the store is full and
-/// may not evict, before any other policy is asked.
-struct StoreGuard {
-    /// The policy the user set.
-    inner: Box<dyn Policy>,
-    /// The store the message would go to.
+    /// The store the message goes to.
     store: Arc<Store>,
+    /// Where accepted messages are also delivered, if anywhere.
+    maildirs: Option<Arc<Maildirs>>,
+    /// The places reserved for messages answered 250, oldest first; the
+    /// connection takes one for each message the session emits.
+    accepted: Arc<Mutex<VecDeque<Reservation>>>,
 }
 
-impl Policy for StoreGuard {
+impl Policy for AcceptanceGuard {
     fn decide(&mut self, phase: Phase<'_>) -> Decision {
-        let refused = match phase {
-            Phase::EndOfData { message } => self.store.refuses(message.content.len() as u64),
-            _ => false,
-        };
-        if refused {
+        let Phase::EndOfData { message } = phase else { return self.inner.decide(phase) };
+
+        // A full store answers before any other policy is asked.
+        let Some(reservation) = self.store.reserve(message.content.len() as u64) else {
             let reply = Reply::single(
                 ReplyCode::INSUFFICIENT_STORAGE,
                 Some(EnhancedStatusCode::SYSTEM_FULL),
@@ -568,7 +604,41 @@ impl Policy for StoreGuard {
             )
             .expect("a fixed reply is valid");
             return Decision::Reply(reply);
+        };
+
+        // The session emits the message exactly when the reply is of class
+        // 2; anything else gives the place back as the reservation drops.
+        let decision = self.inner.decide(phase);
+        let accepted = match &decision {
+            Decision::Continue => true,
+            Decision::Reply(reply) => reply.class() == ReplyClass::PositiveCompletion,
+            Decision::Drop { .. } => false,
+        };
+        if !accepted {
+            return decision;
         }
-        self.inner.decide(phase)
+
+        // The files are small and the mock is a test tool, so the write
+        // is done in place rather than on a blocking thread.
+        if let Some(maildirs) = &self.maildirs {
+            if let Err(error) = maildirs.deliver(message) {
+                warn!(%error, "Maildir delivery failed");
+                let reply = Reply::single(
+                    ReplyCode::LOCAL_ERROR,
+                    Some(EnhancedStatusCode::TRANSIENT_SYSTEM),
+                    "could not deliver to the Maildir",
+                )
+                .expect("a fixed reply is valid");
+                return Decision::Reply(reply);
+            }
+        }
+        lock(&self.accepted).push_back(reservation);
+        decision
     }
+}
+
+/// Locks the queue of reservations; a panic while it was held leaves it
+/// whole (every change is one push or pop), so its data is still good.
+fn lock(queue: &Mutex<VecDeque<Reservation>>) -> MutexGuard<'_, VecDeque<Reservation>> {
+    queue.lock().unwrap_or_else(PoisonError::into_inner)
 }

@@ -81,6 +81,9 @@ pub enum CloseReason {
 /// [`is_idle_between_commands`](Self::is_idle_between_commands) turns true
 /// (or a longer one while [`is_reading_message`](Self::is_reading_message)),
 /// and calls [`deadline_expired`](Self::deadline_expired) when it passes.
+/// A message as a whole, for as long as [`is_in_message`](Self::is_in_message),
+/// may have a deadline of its own, so that a client sending its content
+/// slowly but steadily cannot hold the session forever.
 ///
 /// ## What is emitted
 ///
@@ -261,6 +264,15 @@ impl Session {
     /// True while the content of a message arrives, after DATA or BDAT.
     pub fn is_reading_message(&self) -> bool {
         matches!(self.input, Input::Data { .. } | Input::Bdat { .. })
+    }
+
+    /// True from the first octet of a message's content to its end: while
+    /// [`is_reading_message`](Self::is_reading_message), and for a message
+    /// sent with BDAT also between its chunks, until the last one or the
+    /// end of the transaction.
+    pub fn is_in_message(&self) -> bool {
+        self.is_reading_message()
+            || self.transaction.as_ref().is_some_and(|transaction| transaction.uses_bdat)
     }
 
     /// Tells the session that the client let its deadline pass: it answers

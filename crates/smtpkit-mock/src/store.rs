@@ -2,7 +2,7 @@
 //! arrivals.
 
 use std::collections::VecDeque;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, SystemTime};
 
 use tokio::sync::Notify;
@@ -63,6 +63,9 @@ struct Inner {
     next_id: u64,
     /// Messages evicted so far.
     evicted: u64,
+    /// Room held for messages that were promised a place and are not
+    /// stored yet: how many, and their octets.
+    reserved: (usize, u64),
 }
 
 /// The outcome of [`Store::push`].
@@ -101,28 +104,74 @@ impl Store {
 
     /// True when a message of `size` octets would be refused: it cannot fit
     /// even in an empty store, or the store is full and may not evict.
+    /// Room held by [`reserve`](Self::reserve) counts as taken.
     pub fn refuses(&self, size: u64) -> bool {
-        if size > self.byte_capacity || self.capacity == 0 {
-            return true;
+        self.refuses_within(&self.lock(), size)
+    }
+
+    /// Promises a message of `size` octets a place, or refuses it as
+    /// [`refuses`](Self::refuses) would. The check and the promise are one
+    /// step, so that two sessions cannot both be promised the last place:
+    /// a server reserves when it decides to answer 250, and stores the
+    /// message with [`Reservation::commit`] before the 250 is written.
+    ///
+    /// A store that evicts holds no room: the commit evicts what it must.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    ///
+    /// use smtpkit_mock::Store;
+    ///
+    /// let store = Arc::new(Store::new(1, false));
+    /// let reservation = store.reserve(10).expect("an empty store has room");
+    /// assert!(store.reserve(10).is_none(), "the only place is promised");
+    /// drop(reservation);
+    /// assert!(store.reserve(10).is_some(), "a reservation dropped frees its place");
+    /// ```
+    pub fn reserve(self: &Arc<Self>, size: u64) -> Option<Reservation> {
+        let mut inner = self.lock();
+        if self.refuses_within(&inner, size) {
+            return None;
         }
-        let inner = self.lock();
-        !self.evict_oldest
-            && (inner.messages.len() >= self.capacity
-                || inner.bytes.saturating_add(size) > self.byte_capacity)
+        let held = !self.evict_oldest;
+        if held {
+            inner.reserved.0 += 1;
+            inner.reserved.1 = inner.reserved.1.saturating_add(size);
+        }
+        Some(Reservation { store: Arc::clone(self), size, held })
     }
 
     /// Stores a message and wakes whoever waits for one.
     pub fn push(&self, message: ReceivedMessage) -> Stored {
-        let size = message.content.len() as u64;
-        if self.refuses(size) {
+        let inner = self.lock();
+        if self.refuses_within(&inner, message.content.len() as u64) {
             return Stored::Full;
         }
-        let mut inner = self.lock();
+        self.insert(inner, message)
+    }
+
+    /// The check of [`refuses`](Self::refuses), under a lock already held.
+    fn refuses_within(&self, inner: &Inner, size: u64) -> bool {
+        if size > self.byte_capacity || self.capacity == 0 {
+            return true;
+        }
+        let count = inner.messages.len().saturating_add(inner.reserved.0);
+        let bytes = inner.bytes.saturating_add(inner.reserved.1);
+        !self.evict_oldest
+            && (count >= self.capacity || bytes.saturating_add(size) > self.byte_capacity)
+    }
+
+    /// Stores a message whose place was reserved, evicting the oldest
+    /// messages where the store evicts and is full.
+    fn insert(&self, mut inner: MutexGuard<'_, Inner>, message: ReceivedMessage) -> Stored {
+        let size = message.content.len() as u64;
         let mut evicted = Vec::new();
-        while inner.messages.len() >= self.capacity
-            || inner.bytes.saturating_add(size) > self.byte_capacity
+        // A store that refuses when full held the room at the reservation,
+        // so only an evicting store makes room here.
+        while self.evict_oldest
+            && (inner.messages.len() >= self.capacity
+                || inner.bytes.saturating_add(size) > self.byte_capacity)
         {
-            // Only an evicting store gets here full (see `refuses`).
             let Some(oldest) = inner.messages.pop_front() else { break };
             inner.bytes -= oldest.message.content.len() as u64;
             inner.evicted += 1;
@@ -193,10 +242,56 @@ impl Store {
         }
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
+    fn lock(&self) -> MutexGuard<'_, Inner> {
         // A panic while holding the lock leaves the queue consistent (every
         // change is a single push or pop), so the data is still good.
         self.inner.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// A place in a [`Store`] promised to one message by
+/// [`Store::reserve`]. Dropping it without [`commit`](Self::commit) gives
+/// the place back.
+#[derive(Debug)]
+pub struct Reservation {
+    /// The store that promised the place.
+    store: Arc<Store>,
+    /// The octets promised.
+    size: u64,
+    /// True when the store holds room for it (a store that refuses when
+    /// full); false when the commit evicts instead.
+    held: bool,
+}
+
+impl Reservation {
+    /// Stores `message` in the place promised, and wakes whoever waits for
+    /// one. The message should be the size reserved; one larger still
+    /// goes in, past the store's limit in octets, since its 250 was
+    /// promised.
+    pub fn commit(mut self, message: ReceivedMessage) -> Stored {
+        let held = std::mem::replace(&mut self.held, false);
+        let store = Arc::clone(&self.store);
+        let mut inner = store.lock();
+        if held {
+            inner.give_back(self.size);
+        }
+        store.insert(inner, message)
+    }
+}
+
+impl Drop for Reservation {
+    fn drop(&mut self) {
+        if self.held {
+            self.store.lock().give_back(self.size);
+        }
+    }
+}
+
+impl Inner {
+    /// Frees the room held for one message of `size` octets.
+    fn give_back(&mut self, size: u64) {
+        self.reserved.0 = self.reserved.0.saturating_sub(1);
+        self.reserved.1 = self.reserved.1.saturating_sub(size);
     }
 }
 
@@ -223,4 +318,57 @@ pub fn summary(message: &StoredMessage) -> String {
         to.join(", "),
         message.message.content.len()
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Event, Session, SessionConfig};
+
+    /// A message whose content is `line` and CRLF, as a session emits it.
+    fn message(line: &str) -> ReceivedMessage {
+        let mut session = Session::new(SessionConfig::default(), "peer").expect("a session");
+        session.receive(b"HELO c\r\nMAIL FROM:<a@example.org>\r\nRCPT TO:<b@example.org>\r\n");
+        session.receive(format!("DATA\r\n{line}\r\n.\r\n").as_bytes());
+        let message = session.events().find_map(|event| match event {
+            Event::MessageReceived(message) => Some(*message),
+            _ => None,
+        });
+        message.expect("a message")
+    }
+
+    #[test]
+    fn a_store_that_refuses_counts_reserved_places_as_taken() {
+        let store = Arc::new(Store::new(2, false));
+        let held = store.reserve(5).expect("room");
+        assert!(matches!(store.push(message("one")), Stored::Kept { .. }));
+        assert!(matches!(store.push(message("two")), Stored::Full));
+        assert!(matches!(held.commit(message("six")), Stored::Kept { .. }));
+        let contents: Vec<Vec<u8>> =
+            store.messages().iter().map(|m| m.message.content.clone()).collect();
+        assert_eq!(contents, [b"one\r\n".to_vec(), b"six\r\n".to_vec()]);
+    }
+
+    #[test]
+    fn a_dropped_reservation_gives_its_octets_back() {
+        let store = Arc::new(Store::with_byte_capacity(10, 10, false));
+        let held = store.reserve(8).expect("room");
+        assert!(store.reserve(5).is_none());
+        drop(held);
+        assert!(store.reserve(5).is_some());
+        assert_eq!(store.bytes(), 0);
+    }
+
+    #[test]
+    fn an_evicting_store_makes_room_when_the_reservation_commits() {
+        let store = Arc::new(Store::new(1, true));
+        let first = store.reserve(5).expect("room");
+        let second = store.reserve(5).expect("an evicting store always has room");
+        assert!(matches!(first.commit(message("one")), Stored::Kept { .. }));
+        let Stored::Kept { evicted, .. } = second.commit(message("two")) else {
+            panic!("a reserved place is kept");
+        };
+        assert_eq!(evicted, [1]);
+        assert_eq!(store.messages()[0].message.content, b"two\r\n");
+    }
 }

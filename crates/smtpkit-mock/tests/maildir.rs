@@ -76,3 +76,33 @@ async fn a_failed_delivery_answers_451_and_stores_nothing() {
     assert!(server.messages().is_empty());
     let _ = std::fs::remove_dir_all(&root);
 }
+
+#[tokio::test]
+async fn a_delivery_that_fails_for_one_recipient_leaves_nothing_for_the_others() {
+    // The first recipient's Maildir is fine; a file stands where the
+    // second one's should be.
+    let root = std::env::temp_dir().join(format!("smtpkit-maildir-half-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&root);
+    let maildirs = Maildirs::new(&root).expect("root");
+    std::fs::write(root.join("piyo@example.net"), b"not a folder").expect("a file in the way");
+    let server = MockServer::builder().maildir(maildirs).start().await.expect("starts");
+
+    let mut stream = TcpStream::connect(server.addr()).await.expect("connects");
+    stream
+        .write_all(
+            b"EHLO example.net\r\nMAIL FROM:<hoge@example.net>\r\nRCPT TO:<fuga@example.net>\r\n\
+              RCPT TO:<piyo@example.net>\r\nDATA\r\nhi\r\n.\r\nQUIT\r\n",
+        )
+        .await
+        .expect("written");
+    let mut replies = Vec::new();
+    stream.read_to_end(&mut replies).await.expect("reads");
+    let text = String::from_utf8_lossy(&replies);
+    assert!(text.contains("451 4.3.0"), "{text}");
+    assert!(server.messages().is_empty());
+    for sub in ["new", "tmp"] {
+        let files = std::fs::read_dir(root.join("fuga@example.net").join(sub)).expect("exists");
+        assert_eq!(files.count(), 0, "fuga@example.net/{sub}");
+    }
+    let _ = std::fs::remove_dir_all(&root);
+}
