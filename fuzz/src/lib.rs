@@ -11,6 +11,9 @@
 //! byte is 0 has no lengths and is fed one byte at a time.
 #![forbid(unsafe_code)]
 
+pub mod built;
+pub mod client;
+
 use arbitrary::Arbitrary;
 use smtpkit_codec::field::address::address_list as parse_address_list;
 use smtpkit_codec::field::date::date_time;
@@ -312,7 +315,7 @@ pub fn data_roundtrip(input: &Chunked<'_>) {
 }
 
 /// Bytes as text, escaped where they are not printable ASCII.
-fn show(bytes: &[u8]) -> String {
+pub(crate) fn show(bytes: &[u8]) -> String {
     bytes.escape_ascii().to_string()
 }
 
@@ -472,6 +475,30 @@ mod tests {
             (input.data_options(), input.input.data),
             (DataOptions::default(), &b".\r\n"[..])
         );
+    }
+
+    #[test]
+    fn structured_targets_finish_on_inputs_too_short_for_their_values() {
+        for input in [&b""[..], b"\0", &[0xff; 64]] {
+            built::command_built(input);
+            built::reply_built(input);
+            built::header_built(input);
+        }
+        let command = built::generate(&smtpkit_codec::strategies::command::command(), b"");
+        assert!(command.is_some(), "any input seeds a value");
+    }
+
+    #[test]
+    fn the_client_survives_its_seeds_whole_and_byte_by_byte() {
+        let seeds = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus/client");
+        let mut count = 0;
+        for entry in std::fs::read_dir(seeds).expect("the client's seeds") {
+            let data = std::fs::read(entry.expect("a seed").path()).expect("readable");
+            client::client(&Chunked { lengths: vec![255], data: &data });
+            client::client(&Chunked { lengths: vec![], data: &data });
+            count += 1;
+        }
+        assert!(count >= 4, "{count} seeds");
     }
 
     #[test]

@@ -85,7 +85,8 @@ fn campaign(target: &str, time: Option<u64>, jobs: u32) -> anyhow::Result<()> {
     let jobs = jobs.to_string();
     let mut args = vec!["+nightly", "fuzz", "run", "--jobs", &jobs, target, &corpus, "--"];
     let dict = format!("-dict={DICTIONARY}");
-    args.push(&dict);
+    let timeout = format!("-timeout={INPUT_TIMEOUT_SECONDS}");
+    args.extend([dict.as_str(), timeout.as_str()]);
     let max_time = time.map(|seconds| format!("-max_total_time={seconds}"));
     args.extend(max_time.as_deref());
     cmd("cargo", &args)
