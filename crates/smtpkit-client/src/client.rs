@@ -54,6 +54,39 @@ impl Default for ClientConfig {
     }
 }
 
+impl ClientConfig {
+    /// Sets every deadline of the session itself to `timeout`: the
+    /// greeting, each command's reply, the reply to DATA, writing each
+    /// block of the message and the reply after its end.
+    ///
+    /// The connect deadline is left as it was: it covers name resolution
+    /// and the TCP handshake, not a step of RFC 5321 §4.5.3.2, and is
+    /// not used at all by [`Client::from_stream`]. Set
+    /// [`connect_timeout`](Self::connect_timeout) apart where it matters.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// use smtpkit_client::ClientConfig;
+    ///
+    /// let config = ClientConfig::default().with_step_timeouts(Duration::from_secs(20));
+    /// assert_eq!(config.greeting_timeout, Duration::from_secs(20));
+    /// assert_eq!(config.data_end_timeout, Duration::from_secs(20));
+    /// assert_eq!(config.connect_timeout, ClientConfig::default().connect_timeout);
+    /// ```
+    #[must_use]
+    pub fn with_step_timeouts(self, timeout: Duration) -> Self {
+        Self {
+            greeting_timeout: timeout,
+            command_timeout: timeout,
+            data_init_timeout: timeout,
+            data_block_timeout: timeout,
+            data_end_timeout: timeout,
+            ..self
+        }
+    }
+}
+
 /// Who a message goes from and to, and with which parameters.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Envelope {
