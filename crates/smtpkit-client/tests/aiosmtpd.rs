@@ -2,11 +2,14 @@
 //! loopback. Needs python3 with aiosmtpd; `cargo xtask test` installs it
 //! and runs this file through the `interop` feature.
 
+mod common;
+
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 
-use smtpkit_client::{Client, ClientConfig, Envelope, ErrorKind};
-use smtpkit_codec::{ForwardPath, Host, ReversePath};
+use common::envelope;
+use smtpkit_client::{Client, ClientConfig, ErrorKind};
+use smtpkit_codec::Host;
 
 /// An aiosmtpd server whose handler prints each message it accepts as one
 /// JSON line: envelope, parameters and the content exactly as received.
@@ -97,17 +100,6 @@ mod serde_like {
         pub fn has(&self, key: &str, value: &str) -> bool {
             self.line.contains(&format!("\"{key}\": {value}"))
         }
-    }
-}
-
-fn envelope(from: &str, to: &[&str]) -> Envelope {
-    Envelope {
-        reverse_path: ReversePath::Mailbox(from.parse().expect("valid")),
-        parameters: Default::default(),
-        recipients: to
-            .iter()
-            .map(|r| (ForwardPath::Mailbox(r.parse().expect("valid")), Default::default()))
-            .collect(),
     }
 }
 

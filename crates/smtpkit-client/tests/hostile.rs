@@ -2,6 +2,8 @@
 //! server sends chosen bytes, well-behaved or hostile, and the client must
 //! give the right result or error, never hang or panic.
 
+mod common;
+
 use std::time::Duration;
 
 use smtpkit_client::{Client, ClientConfig, Envelope, ErrorKind, ProtocolViolation};
@@ -112,27 +114,13 @@ fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     haystack.windows(needle.len()).position(|w| w == needle)
 }
 
+/// Deadlines short enough that a silent server fails a test quickly.
 fn config() -> ClientConfig {
-    let short = Duration::from_millis(500);
-    ClientConfig {
-        greeting_timeout: short,
-        command_timeout: short,
-        data_init_timeout: short,
-        data_block_timeout: short,
-        data_end_timeout: short,
-        ..ClientConfig::default()
-    }
+    ClientConfig::default().with_step_timeouts(Duration::from_millis(500))
 }
 
 fn envelope(recipients: &[&str]) -> Envelope {
-    Envelope {
-        reverse_path: ReversePath::Mailbox("alice@example.org".parse().expect("valid")),
-        parameters: Default::default(),
-        recipients: recipients
-            .iter()
-            .map(|r| (ForwardPath::Mailbox(r.parse().expect("valid")), Default::default()))
-            .collect(),
-    }
+    common::envelope("alice@example.org", recipients)
 }
 
 fn host() -> Host<'static> {

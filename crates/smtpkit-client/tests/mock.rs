@@ -1,22 +1,14 @@
 //! The client against smtpkit's own mock server over loopback, with
 //! PIPELINING offered and not, with DATA and with BDAT.
 
+mod common;
+
 use std::time::Duration;
 
-use smtpkit_client::{Client, ClientConfig, Envelope};
+use common::envelope;
+use smtpkit_client::{Client, ClientConfig};
 use smtpkit_codec::{EnhancedStatusCode, ForwardPath, Host, Reply, ReplyCode, ReversePath};
 use smtpkit_mock::{Decision, Extensions, MockServer, Phase, SessionConfig, Transfer};
-
-fn envelope(from: &str, to: &[&str]) -> Envelope {
-    Envelope {
-        reverse_path: ReversePath::Mailbox(from.parse().expect("valid")),
-        parameters: Default::default(),
-        recipients: to
-            .iter()
-            .map(|r| (ForwardPath::Mailbox(r.parse().expect("valid")), Default::default()))
-            .collect(),
-    }
-}
 
 /// A server that refuses `nobody@…` at RCPT.
 async fn server(pipelining: bool) -> MockServer {

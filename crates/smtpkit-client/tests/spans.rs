@@ -1,12 +1,14 @@
 //! The client's tracing spans, recorded by a small subscriber while it
 //! talks to a scripted server over real TCP on 127.0.0.1.
 
+mod common;
+
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use smtpkit_client::{Client, ClientConfig, Envelope};
+use smtpkit_client::{Client, ClientConfig};
 use smtpkit_codec::{ForwardPath, Host, ReversePath};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{TcpListener, TcpStream};
@@ -123,26 +125,7 @@ async fn server(ehlo_reply: &'static [u8]) -> String {
 }
 
 fn config() -> ClientConfig {
-    let short = Duration::from_secs(2);
-    ClientConfig {
-        greeting_timeout: short,
-        command_timeout: short,
-        data_init_timeout: short,
-        data_block_timeout: short,
-        data_end_timeout: short,
-        ..ClientConfig::default()
-    }
-}
-
-fn envelope(recipients: &[&str]) -> Envelope {
-    Envelope {
-        reverse_path: ReversePath::Null,
-        parameters: Default::default(),
-        recipients: recipients
-            .iter()
-            .map(|r| (ForwardPath::Mailbox(r.parse().expect("valid")), Default::default()))
-            .collect(),
-    }
+    ClientConfig::default().with_step_timeouts(Duration::from_secs(2))
 }
 
 #[tokio::test]
@@ -154,7 +137,10 @@ async fn every_step_of_a_pipelined_send_and_bdat_has_a_span() {
     let stream = TcpStream::connect(&addr).await.expect("connects");
     let mut client = Client::from_stream(stream, config()).await.expect("greeting");
     client.ehlo(&Host::new("client.example").expect("valid")).await.expect("greets");
-    client.send(&envelope(&["a@example.net", "b@example.net"]), b"hi\r\n").await.expect("sent");
+    client
+        .send(&common::envelope("", &["a@example.net", "b@example.net"]), b"hi\r\n")
+        .await
+        .expect("sent");
     client.mail_from(&ReversePath::Null, &Default::default()).await.expect("MAIL");
     let to = ForwardPath::Mailbox("a@example.net".parse().expect("valid"));
     client.rcpt_to(&to, &Default::default()).await.expect("RCPT");
@@ -181,7 +167,7 @@ async fn the_lone_dot_that_abandons_a_transaction_has_a_span() {
     let addr = server(b"250-mx\r\n250 PIPELINING\r\n").await;
     let mut client = Client::connect(&addr, config()).await.expect("connects");
     client.ehlo(&Host::new("client.example").expect("valid")).await.expect("greets");
-    let error = client.send(&envelope(&["nobody@example.net"]), b"hi\r\n").await;
+    let error = client.send(&common::envelope("", &["nobody@example.net"]), b"hi\r\n").await;
     assert!(error.is_err());
 
     let steps = recorder.steps();
