@@ -92,17 +92,13 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
 
 /// The client's deadlines: the defaults, or all `--timeout`.
 fn config(args: &Args) -> ClientConfig {
-    let mut config = ClientConfig::default();
-    if let Some(seconds) = args.timeout {
-        let timeout = Duration::from_secs(seconds);
-        config.connect_timeout = timeout;
-        config.greeting_timeout = timeout;
-        config.command_timeout = timeout;
-        config.data_init_timeout = timeout;
-        config.data_block_timeout = timeout;
-        config.data_end_timeout = timeout;
+    let config = ClientConfig::default();
+    match args.timeout.map(Duration::from_secs) {
+        Some(timeout) => {
+            ClientConfig { connect_timeout: timeout, ..config.with_step_timeouts(timeout) }
+        }
+        None => config,
     }
-    config
 }
 
 /// The envelope and the message bytes from the arguments.
