@@ -1,11 +1,12 @@
 //! Delivery into Maildirs: the telnet lesson lands in the recipient's
 //! Maildir, whole, before the 250.
 
+mod common;
+
 use std::time::Duration;
 
 use smtpkit_mock::{Maildirs, MockServer};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
+use tokio::io::AsyncReadExt;
 
 #[tokio::test]
 async fn the_lesson_lands_in_the_recipients_maildir_before_its_250() {
@@ -17,15 +18,13 @@ async fn the_lesson_lands_in_the_recipients_maildir_before_its_250() {
         .await
         .expect("starts");
 
-    let mut stream = TcpStream::connect(server.addr()).await.expect("connects");
-    stream
-        .write_all(
-            b"EHLO example.net\r\nMAIL FROM:<hoge@example.net>\r\nRCPT TO:<fuga@example.net>\r\n\
-              RCPT TO:<piyo@example.net>\r\nDATA\r\n\r\nHello, this is HAL-9000.\r\n\
-              I can sing songs.\r\n\r\n.\r\n",
-        )
-        .await
-        .expect("written");
+    let mut stream = common::connect_and_send(
+        &server,
+        b"EHLO example.net\r\nMAIL FROM:<hoge@example.net>\r\nRCPT TO:<fuga@example.net>\r\n\
+          RCPT TO:<piyo@example.net>\r\nDATA\r\n\r\nHello, this is HAL-9000.\r\n\
+          I can sing songs.\r\n\r\n.\r\n",
+    )
+    .await;
     // Read up to the 250 for the message: by then it must be in new/.
     let mut replies = Vec::new();
     let mut chunk = [0u8; 1024];
@@ -58,14 +57,12 @@ async fn a_failed_delivery_answers_451_and_stores_nothing() {
     std::fs::write(root.join("fuga@example.net"), b"not a folder").expect("a file in the way");
     let server = MockServer::builder().maildir(maildirs).start().await.expect("starts");
 
-    let mut stream = TcpStream::connect(server.addr()).await.expect("connects");
-    stream
-        .write_all(
-            b"EHLO example.net\r\nMAIL FROM:<hoge@example.net>\r\nRCPT TO:<fuga@example.net>\r\n\
-              DATA\r\nhi\r\n.\r\nQUIT\r\n",
-        )
-        .await
-        .expect("written");
+    let mut stream = common::connect_and_send(
+        &server,
+        b"EHLO example.net\r\nMAIL FROM:<hoge@example.net>\r\nRCPT TO:<fuga@example.net>\r\n\
+          DATA\r\nhi\r\n.\r\nQUIT\r\n",
+    )
+    .await;
     let mut replies = Vec::new();
     stream.read_to_end(&mut replies).await.expect("reads");
     assert!(
@@ -87,14 +84,12 @@ async fn a_delivery_that_fails_for_one_recipient_leaves_nothing_for_the_others()
     std::fs::write(root.join("piyo@example.net"), b"not a folder").expect("a file in the way");
     let server = MockServer::builder().maildir(maildirs).start().await.expect("starts");
 
-    let mut stream = TcpStream::connect(server.addr()).await.expect("connects");
-    stream
-        .write_all(
-            b"EHLO example.net\r\nMAIL FROM:<hoge@example.net>\r\nRCPT TO:<fuga@example.net>\r\n\
-              RCPT TO:<piyo@example.net>\r\nDATA\r\nhi\r\n.\r\nQUIT\r\n",
-        )
-        .await
-        .expect("written");
+    let mut stream = common::connect_and_send(
+        &server,
+        b"EHLO example.net\r\nMAIL FROM:<hoge@example.net>\r\nRCPT TO:<fuga@example.net>\r\n\
+          RCPT TO:<piyo@example.net>\r\nDATA\r\nhi\r\n.\r\nQUIT\r\n",
+    )
+    .await;
     let mut replies = Vec::new();
     stream.read_to_end(&mut replies).await.expect("reads");
     let text = String::from_utf8_lossy(&replies);

@@ -1,18 +1,18 @@
 //! Scripted replies over real TCP: greylisting, refused recipients and
 //! messages, dropped connections, and expectations.
 
+mod common;
+
 use std::time::Duration;
 
 use smtpkit_codec::Reply;
 use smtpkit_mock::{parse_rule, MockServer, On, Rule};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
+use tokio::io::AsyncReadExt;
 
 /// Sends `input` and returns the last line of each reply, until the server
 /// closes.
 async fn converse(server: &MockServer, input: &str) -> Vec<String> {
-    let mut stream = TcpStream::connect(server.addr()).await.expect("connects");
-    stream.write_all(input.as_bytes()).await.expect("written");
+    let mut stream = common::connect_and_send(server, input.as_bytes()).await;
     let mut replies = Vec::new();
     tokio::time::timeout(Duration::from_secs(10), stream.read_to_end(&mut replies))
         .await

@@ -1,6 +1,8 @@
 //! The mock server over real TCP on 127.0.0.1, with the raw bytes a
 //! person types into telnet.
 
+mod common;
+
 use std::time::Duration;
 
 use smtpkit_mock::{Extensions, MockServer, On, Rule, SessionConfig};
@@ -30,6 +32,30 @@ async fn converse(server: &MockServer, input: &[u8], byte_by_byte: bool) -> Vec<
         .collect()
 }
 
+/// Starts a server whose deadline for a whole message, 400 ms, is far
+/// shorter than its command deadline, 5 s; then opens a transaction from
+/// a@example.org to b@example.org and sends `more` in the same write.
+async fn with_a_short_data_deadline(more: &[u8]) -> (MockServer, TcpStream) {
+    let server = MockServer::builder()
+        .command_deadline(Duration::from_secs(5))
+        .data_deadline(Duration::from_millis(400))
+        .start()
+        .await
+        .expect("starts");
+    let mut input =
+        b"EHLO a.example\r\nMAIL FROM:<a@example.org>\r\nRCPT TO:<b@example.org>\r\n".to_vec();
+    input.extend_from_slice(more);
+    let stream = common::connect_and_send(&server, &input).await;
+    (server, stream)
+}
+
+/// Reads what the server sends until it closes, for at most 5 seconds.
+async fn read_until_closed(stream: &mut TcpStream) -> String {
+    let mut replies = Vec::new();
+    let _ = tokio::time::timeout(Duration::from_secs(5), stream.read_to_end(&mut replies)).await;
+    String::from_utf8_lossy(&replies).into_owned()
+}
+
 /// The classic telnet lesson, as typed.
 const LESSON: &[u8] = b"EHLO example.net\r\nMAIL FROM:<hoge@example.net>\r\n\
 RCPT TO:<fuga@example.net>\r\nDATA\r\n\r\nHello, this is HAL-9000.\r\nI can sing songs.\r\n\r\n.\r\nQUIT\r\n";
@@ -56,11 +82,11 @@ async fn the_telnet_lesson_lands_in_the_mailbox_however_it_is_sent() {
 #[tokio::test]
 async fn a_disconnect_in_the_middle_of_data_stores_nothing() {
     let server = MockServer::start().await.expect("starts");
-    let mut stream = TcpStream::connect(server.addr()).await.expect("connects");
-    stream
-        .write_all(b"EHLO a.example\r\nMAIL FROM:<a@example.org>\r\nRCPT TO:<b@example.org>\r\nDATA\r\npartial\r\n")
-        .await
-        .expect("written");
+    let stream = common::connect_and_send(
+        &server,
+        b"EHLO a.example\r\nMAIL FROM:<a@example.org>\r\nRCPT TO:<b@example.org>\r\nDATA\r\npartial\r\n",
+    )
+    .await;
     tokio::time::sleep(Duration::from_millis(100)).await;
     drop(stream);
     let waited = server.wait_for(1, Duration::from_millis(300), |_| true).await;
@@ -107,19 +133,7 @@ async fn a_client_trickling_one_command_is_cut_off_at_the_deadline() {
 async fn a_client_trickling_message_data_is_cut_off_at_the_data_deadline() {
     // Every read comes well within the command deadline; only the whole
     // message's deadline can end this.
-    let server = MockServer::builder()
-        .command_deadline(Duration::from_secs(5))
-        .data_deadline(Duration::from_millis(400))
-        .start()
-        .await
-        .expect("starts");
-    let mut stream = TcpStream::connect(server.addr()).await.expect("connects");
-    stream
-        .write_all(
-            b"EHLO a.example\r\nMAIL FROM:<a@example.org>\r\nRCPT TO:<b@example.org>\r\nDATA\r\n",
-        )
-        .await
-        .expect("written");
+    let (server, mut stream) = with_a_short_data_deadline(b"DATA\r\n").await;
     let started = tokio::time::Instant::now();
     for _ in 0..40 {
         if stream.write_all(b"x").await.is_err() {
@@ -129,9 +143,7 @@ async fn a_client_trickling_message_data_is_cut_off_at_the_data_deadline() {
     }
     // The client ends the message after the deadline; it must not count.
     let _ = stream.write_all(b"\r\n.\r\n").await;
-    let mut replies = Vec::new();
-    let _ = tokio::time::timeout(Duration::from_secs(5), stream.read_to_end(&mut replies)).await;
-    let text = String::from_utf8_lossy(&replies);
+    let text = read_until_closed(&mut stream).await;
     assert!(text.ends_with("421 4.4.2 timeout exceeded, closing connection\r\n"), "{text}");
     assert!(started.elapsed() < Duration::from_secs(5));
     assert!(server.messages().is_empty());
@@ -141,17 +153,7 @@ async fn a_client_trickling_message_data_is_cut_off_at_the_data_deadline() {
 async fn a_client_trickling_bdat_chunks_is_cut_off_at_the_data_deadline() {
     // Every chunk is answered in time; only the whole message's deadline
     // can end this.
-    let server = MockServer::builder()
-        .command_deadline(Duration::from_secs(5))
-        .data_deadline(Duration::from_millis(400))
-        .start()
-        .await
-        .expect("starts");
-    let mut stream = TcpStream::connect(server.addr()).await.expect("connects");
-    stream
-        .write_all(b"EHLO a.example\r\nMAIL FROM:<a@example.org>\r\nRCPT TO:<b@example.org>\r\n")
-        .await
-        .expect("written");
+    let (server, mut stream) = with_a_short_data_deadline(b"").await;
     for _ in 0..20 {
         if stream.write_all(b"BDAT 1\r\nx").await.is_err() {
             break;
@@ -159,9 +161,7 @@ async fn a_client_trickling_bdat_chunks_is_cut_off_at_the_data_deadline() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     let _ = stream.write_all(b"BDAT 2 LAST\r\n\r\n").await;
-    let mut replies = Vec::new();
-    let _ = tokio::time::timeout(Duration::from_secs(5), stream.read_to_end(&mut replies)).await;
-    let text = String::from_utf8_lossy(&replies);
+    let text = read_until_closed(&mut stream).await;
     assert!(text.ends_with("421 4.4.2 timeout exceeded, closing connection\r\n"), "{text}");
     assert!(server.messages().is_empty());
 }
