@@ -3,12 +3,13 @@
 mod common;
 
 use std::io::Write as _;
-use std::process::{Command, Stdio};
+use std::process::{Command, Output, Stdio};
 
 use common::server;
 
-#[test]
-fn piped_lines_are_checked_sent_with_crlf_and_dot_stuffed() {
+/// Runs `smtpkit talk` against a server that takes every command, with
+/// `input` piped in. Returns its output and what the server read.
+fn talk(input: &str) -> (Output, String) {
     let (port, server) = server("250 2.1.5 ok\r\n");
     let mut child = Command::new(env!("CARGO_BIN_EXE_smtpkit"))
         .args(["talk", &format!("127.0.0.1:{port}")])
@@ -16,10 +17,17 @@ fn piped_lines_are_checked_sent_with_crlf_and_dot_stuffed() {
         .stdout(Stdio::piped())
         .spawn()
         .expect("runs");
-    let input = "EHLO example.net\nMAIL FROM: <hoge@example.net>\nMAIL FROM:<hoge@example.net>\n\
-                 RCPT TO:<fuga@example.net>\nDATA\n.leading dot\nHello\n.\nFROB\nQUIT\n";
     child.stdin.take().expect("piped").write_all(input.as_bytes()).expect("written");
     let output = child.wait_with_output().expect("ends");
+    let seen = server.join().expect("the server ends");
+    (output, seen)
+}
+
+#[test]
+fn piped_lines_are_checked_sent_with_crlf_and_dot_stuffed() {
+    let input = "EHLO example.net\nMAIL FROM: <hoge@example.net>\nMAIL FROM:<hoge@example.net>\n\
+                 RCPT TO:<fuga@example.net>\nDATA\n.leading dot\nHello\n.\nFROB\nQUIT\n";
+    let (output, seen) = talk(input);
     let stdout = String::from_utf8_lossy(&output.stdout);
 
     assert!(output.status.success());
@@ -29,7 +37,6 @@ fn piped_lines_are_checked_sent_with_crlf_and_dot_stuffed() {
     assert!(stdout.contains("(send the message, then end it"), "{stdout}");
     assert!(stdout.contains("hint: FROB is not an SMTP command"), "{stdout}");
 
-    let seen = server.join().expect("the server ends");
     assert_eq!(
         seen,
         "EHLO example.net\r\nMAIL FROM:<hoge@example.net>\r\nRCPT TO:<fuga@example.net>\r\n\
@@ -39,18 +46,10 @@ fn piped_lines_are_checked_sent_with_crlf_and_dot_stuffed() {
 
 #[test]
 fn a_typo_gets_a_suggestion_a_bang_sends_anyway_and_bad_message_lines_stay_home() {
-    let (port, server) = server("250 2.1.5 ok\r\n");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_smtpkit"))
-        .args(["talk", &format!("127.0.0.1:{port}")])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("runs");
     let input = "EHLO example.net\nMIAL FROM:<hoge@example.net>\n!MIAL FROM:<hoge@example.net>\n\
                  MAIL FROM:<hoge@example.net>\nRCPT TO:<fuga@example.net>\nDATA\n\
                  carriage\rreturn\nnul\0here\nkept\n.\nQUIT\n";
-    child.stdin.take().expect("piped").write_all(input.as_bytes()).expect("written");
-    let output = child.wait_with_output().expect("ends");
+    let (output, seen) = talk(input);
     let stdout = String::from_utf8_lossy(&output.stdout);
 
     assert!(output.status.success());
@@ -58,7 +57,6 @@ fn a_typo_gets_a_suggestion_a_bang_sends_anyway_and_bad_message_lines_stay_home(
     assert!(stdout.contains("hint: CR or NUL at offset 8;"), "{stdout}");
     assert!(stdout.contains("hint: CR or NUL at offset 3;"), "{stdout}");
 
-    let seen = server.join().expect("the server ends");
     assert_eq!(
         seen,
         "EHLO example.net\r\nMIAL FROM:<hoge@example.net>\r\nMAIL FROM:<hoge@example.net>\r\n\
