@@ -3,7 +3,7 @@
 //! ending policy it is given, and stops cleanly on SIGTERM.
 
 use std::io::{BufRead, BufReader, Lines};
-use std::process::{Child, ChildStdout, Command, Stdio};
+use std::process::{Child, ChildStdout, Command, Output, Stdio};
 
 /// Starts `smtpkit serve` on a free port with `extra` arguments, and
 /// returns it, the lines of its output after the first, and its address.
@@ -24,16 +24,31 @@ fn start(extra: &[&str]) -> (Child, Lines<BufReader<ChildStdout>>, String) {
     (server, lines, addr)
 }
 
+/// The telnet lesson's envelope as arguments of `smtpkit send`.
+const HOGE_TO_FUGA: [&str; 4] = ["--from", "hoge@example.net", "--to", "fuga@example.net"];
+
+/// Runs `smtpkit send` against `addr` with `args`.
+fn send(addr: &str, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_smtpkit"))
+        .args(["send", "--server", addr])
+        .args(args)
+        .output()
+        .expect("send runs")
+}
+
+/// Sends the telnet lesson's greeting with a Japanese subject from
+/// hoge@example.net to fuga@example.net, and expects it taken.
+fn send_the_lesson(addr: &str) {
+    let subject_body = ["--subject", "テスト", "--body", "Hello, this is HAL-9000."];
+    let sent = send(addr, &[&HOGE_TO_FUGA[..], &subject_body].concat());
+    assert!(sent.status.success(), "{}", String::from_utf8_lossy(&sent.stderr));
+}
+
 #[test]
 fn serve_shows_the_session_and_the_stored_message_and_stops_on_sigterm() {
     let (mut server, mut lines, addr) = start(&[]);
 
-    let sent = Command::new(env!("CARGO_BIN_EXE_smtpkit"))
-        .args(["send", "--server", &addr, "--from", "hoge@example.net", "--to", "fuga@example.net"])
-        .args(["--subject", "テスト", "--body", "Hello, this is HAL-9000."])
-        .output()
-        .expect("send runs");
-    assert!(sent.status.success(), "{}", String::from_utf8_lossy(&sent.stderr));
+    send_the_lesson(&addr);
 
     let mut seen = Vec::new();
     for line in lines.by_ref() {
@@ -84,10 +99,7 @@ fn rules_script_replies_and_malformed_ones_are_refused_at_start() {
 
     let (mut server, _lines, addr) =
         start(&["--rule", "rcpt nobody@example.net => 550 5.1.1 no such user"]);
-    let sent = Command::new(env!("CARGO_BIN_EXE_smtpkit"))
-        .args(["send", "--server", &addr, "--from", "a@example.org", "--to", "nobody@example.net"])
-        .output()
-        .expect("send runs");
+    let sent = send(&addr, &["--from", "a@example.org", "--to", "nobody@example.net"]);
     assert_eq!(sent.status.code(), Some(5), "every recipient refused");
     assert!(String::from_utf8_lossy(&sent.stdout).contains("<- 550 5.1.1 no such user"));
     let _ = server.kill();
@@ -100,11 +112,7 @@ fn serve_delivers_into_a_maildir_when_asked() {
     let _ = std::fs::remove_dir_all(&root);
     let root_arg = root.to_string_lossy().into_owned();
     let (mut server, mut lines, addr) = start(&["--maildir", &root_arg]);
-    let sent = Command::new(env!("CARGO_BIN_EXE_smtpkit"))
-        .args(["send", "--server", &addr, "--from", "hoge@example.net", "--to", "fuga@example.net"])
-        .args(["--body", "Hello, this is HAL-9000."])
-        .output()
-        .expect("send runs");
+    let sent = send(&addr, &[&HOGE_TO_FUGA[..], &["--body", "Hello, this is HAL-9000."]].concat());
     assert!(sent.status.success());
     assert!(lines.any(|l| l.is_ok_and(|l| l.starts_with("stored #1"))));
     let new = root.join("fuga@example.net").join("new");
@@ -121,10 +129,7 @@ fn serve_delivers_into_a_maildir_when_asked() {
 fn serve_keeps_the_newest_messages_and_says_when_it_evicts() {
     let (mut server, mut lines, addr) = start(&["--max-messages", "1"]);
     for _ in 0..2 {
-        let sent = Command::new(env!("CARGO_BIN_EXE_smtpkit"))
-            .args(["send", "--server", &addr, "--from", "a@example.org", "--to", "b@example.org"])
-            .output()
-            .expect("send runs");
+        let sent = send(&addr, &["--from", "a@example.org", "--to", "b@example.org"]);
         assert!(sent.status.success());
     }
     let evicted = lines.by_ref().map_while(Result::ok).find(|l| l.starts_with("evicted #"));
@@ -139,10 +144,7 @@ fn serve_keeps_the_newest_messages_and_says_when_it_evicts() {
 #[test]
 fn quiet_serve_shows_stored_messages_without_conversations() {
     let (mut server, mut lines, addr) = start(&["--quiet"]);
-    let sent = Command::new(env!("CARGO_BIN_EXE_smtpkit"))
-        .args(["send", "--server", &addr, "--from", "a@example.org", "--to", "b@example.org"])
-        .output()
-        .expect("send runs");
+    let sent = send(&addr, &["--from", "a@example.org", "--to", "b@example.org"]);
     assert!(sent.status.success());
     let next = lines.next().expect("a line").expect("UTF-8");
     assert!(next.starts_with("stored #1 from <a@example.org>"), "{next}");
@@ -216,12 +218,7 @@ fn start_json(extra: &[&str]) -> (Child, impl Iterator<Item = serde_json::Value>
 #[test]
 fn json_output_is_one_object_per_line_for_listening_sessions_and_messages() {
     let (server, mut lines, addr) = start_json(&[]);
-    let sent = Command::new(env!("CARGO_BIN_EXE_smtpkit"))
-        .args(["send", "--server", &addr, "--from", "hoge@example.net", "--to", "fuga@example.net"])
-        .args(["--subject", "テスト", "--body", "Hello, this is HAL-9000."])
-        .output()
-        .expect("send runs");
-    assert!(sent.status.success(), "{}", String::from_utf8_lossy(&sent.stderr));
+    send_the_lesson(&addr);
 
     let mut seen = Vec::new();
     for line in lines.by_ref() {
@@ -307,10 +304,7 @@ DATA\r\none\ntwo\r\n.\r\nQUIT\r\n";
 fn serve_goes_on_serving_when_its_output_is_closed() {
     let (server, lines, addr) = start(&[]);
     drop(lines);
-    let sent = Command::new(env!("CARGO_BIN_EXE_smtpkit"))
-        .args(["send", "--server", &addr, "--from", "a@example.org", "--to", "b@example.org"])
-        .output()
-        .expect("send runs");
+    let sent = send(&addr, &["--from", "a@example.org", "--to", "b@example.org"]);
     assert!(sent.status.success(), "{}", String::from_utf8_lossy(&sent.stdout));
     terminate(server);
 }
