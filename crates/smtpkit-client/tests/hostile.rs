@@ -97,6 +97,25 @@ async fn serve(
     (addr, handle)
 }
 
+/// Starts a server that hands its one connection to `session`, and
+/// returns the client's end of it and the server's task.
+async fn server_with<T, F>(
+    session: impl FnOnce(TcpStream) -> F + Send + 'static,
+) -> (TcpStream, JoinHandle<T>)
+where
+    F: std::future::Future<Output = T> + Send + 'static,
+    T: Send + 'static,
+{
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("port");
+    let addr = listener.local_addr().expect("bound");
+    let handle = tokio::spawn(async move {
+        let (stream, _) = listener.accept().await.expect("connects");
+        session(stream).await
+    });
+    let stream = TcpStream::connect(addr).await.expect("connects");
+    (stream, handle)
+}
+
 /// Writes `bytes` whole, or one byte per write with a pause between.
 async fn send(stream: &mut TcpStream, bytes: &[u8], trickle: bool) -> std::io::Result<()> {
     if !trickle {
@@ -298,18 +317,15 @@ async fn ehlo_falls_back_to_helo_on_502_or_500() {
 
 #[tokio::test]
 async fn a_greeting_split_at_every_byte_still_parses() {
-    let listener = TcpListener::bind("127.0.0.1:0").await.expect("port");
-    let addr = listener.local_addr().expect("bound");
-    tokio::spawn(async move {
-        let (mut stream, _) = listener.accept().await.expect("connects");
+    let (stream, _server) = server_with(|mut stream| async move {
         for byte in b"220-mx.example\r\n220 ready\r\n" {
             stream.write_all(&[*byte]).await.expect("written");
             stream.flush().await.expect("flushed");
             tokio::time::sleep(Duration::from_millis(1)).await;
         }
         tokio::time::sleep(Duration::from_secs(1)).await;
-    });
-    let stream = TcpStream::connect(addr).await.expect("connects");
+    })
+    .await;
     assert!(Client::from_stream(stream, config()).await.is_ok());
 }
 
@@ -368,10 +384,7 @@ async fn a_reply_during_data_is_a_protocol_error() {
 
 #[tokio::test]
 async fn a_reply_right_after_354_to_a_small_message_is_a_protocol_error() {
-    let listener = TcpListener::bind("127.0.0.1:0").await.expect("port");
-    let addr = listener.local_addr().expect("bound");
-    let server = tokio::spawn(async move {
-        let (stream, _) = listener.accept().await.expect("connects");
+    let (stream, server) = server_with(|stream| async move {
         let (reader, mut writer) = stream.into_split();
         let mut lines = tokio::io::BufReader::new(reader);
         writer.write_all(b"220 mx\r\n").await.expect("greeting");
@@ -395,8 +408,8 @@ async fn a_reply_right_after_354_to_a_small_message_is_a_protocol_error() {
                 _ => writer.write_all(b"250 ok\r\n").await.expect("reply"),
             }
         }
-    });
-    let stream = TcpStream::connect(addr).await.expect("connects");
+    })
+    .await;
     let mut client = Client::from_stream(stream, config()).await.expect("greeting");
     client.ehlo(&host()).await.expect("greets");
     let error = client.send(&envelope(&["b@example.net"]), b"hi\r\n").await.expect_err("early");
@@ -452,10 +465,7 @@ async fn bdat_needs_chunking_and_sends_exact_octets() {
     assert!(matches!(error.kind(), ErrorKind::Unsupported { extension: "CHUNKING" }));
 
     // A server that offers CHUNKING and reads each chunk by its size.
-    let listener = TcpListener::bind("127.0.0.1:0").await.expect("port");
-    let addr = listener.local_addr().expect("bound");
-    let chunked = tokio::spawn(async move {
-        let (mut stream, _) = listener.accept().await.expect("connects");
+    let (stream, chunked) = server_with(|mut stream| async move {
         stream.write_all(b"220 mx\r\n").await.expect("greeting");
         let mut seen = Vec::new();
         let mut chunk = [0u8; 1024];
@@ -472,8 +482,8 @@ async fn bdat_needs_chunking_and_sends_exact_octets() {
         }
         stream.write_all(b"250 2.6.0 got it\r\n").await.expect("reply");
         seen
-    });
-    let stream = TcpStream::connect(addr).await.expect("connects");
+    })
+    .await;
     let mut client = Client::from_stream(stream, config()).await.expect("greeting");
     client.ehlo(&host()).await.expect("greets");
     let reply = client.bdat(b"\r\n.\r\nQUIT\0\xff\r\n").await.expect("accepted");
@@ -573,17 +583,14 @@ async fn replies_over_the_line_count_or_size_limits_are_protocol_errors() {
 #[tokio::test]
 async fn a_server_streaming_continuation_lines_forever_is_cut_off() {
     for line in [&b"250-x\r\n"[..], b"x"] {
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("port");
-        let addr = listener.local_addr().expect("bound");
-        tokio::spawn(async move {
-            let (mut stream, _) = listener.accept().await.expect("connects");
+        let (stream, _server) = server_with(move |mut stream| async move {
             let mut greeting = b"220-".to_vec();
             greeting.extend_from_slice(line);
             stream.write_all(&greeting).await.expect("greeting");
             // Until the client goes away.
             while stream.write_all(line).await.is_ok() {}
-        });
-        let stream = TcpStream::connect(addr).await.expect("connects");
+        })
+        .await;
         let error = bounded(Client::from_stream(stream, config())).await.expect_err("endless");
         assert!(matches!(error.kind(), ErrorKind::Protocol { .. }), "{line:?}: {error:?}");
     }
@@ -591,13 +598,10 @@ async fn a_server_streaming_continuation_lines_forever_is_cut_off() {
 
 #[tokio::test]
 async fn a_server_that_closes_before_the_greeting_is_closed_at_the_greeting() {
-    let listener = TcpListener::bind("127.0.0.1:0").await.expect("port");
-    let addr = listener.local_addr().expect("bound");
-    tokio::spawn(async move {
-        let (stream, _) = listener.accept().await.expect("connects");
+    let (stream, _server) = server_with(|stream| async move {
         drop(stream);
-    });
-    let stream = TcpStream::connect(addr).await.expect("connects");
+    })
+    .await;
     let error = bounded(Client::from_stream(stream, config())).await.expect_err("closed");
     assert!(
         matches!(error.kind(), ErrorKind::Closed { step: "greeting" } | ErrorKind::Io(_)),
@@ -608,10 +612,7 @@ async fn a_server_that_closes_before_the_greeting_is_closed_at_the_greeting() {
 
 #[tokio::test]
 async fn a_server_that_closes_in_the_middle_of_the_body_fails_the_send() {
-    let listener = TcpListener::bind("127.0.0.1:0").await.expect("port");
-    let addr = listener.local_addr().expect("bound");
-    tokio::spawn(async move {
-        let (stream, _) = listener.accept().await.expect("connects");
+    let (stream, _server) = server_with(|stream| async move {
         let mut stream = tokio::io::BufReader::new(stream);
         stream.get_mut().write_all(b"220 mx\r\n").await.expect("greeting");
         // EHLO, MAIL, RCPT and DATA one by one, then a little of the body.
@@ -623,8 +624,8 @@ async fn a_server_that_closes_in_the_middle_of_the_body_fails_the_send() {
         let mut body = vec![0u8; 64 * 1024];
         stream.read_exact(&mut body).await.expect("some of the body");
         drop(stream);
-    });
-    let stream = TcpStream::connect(addr).await.expect("connects");
+    })
+    .await;
     let mut client = Client::from_stream(stream, config()).await.expect("greeting");
     client.ehlo(&host()).await.expect("greets");
     let message = "a line of the body\r\n".repeat(1 << 20);
