@@ -7,8 +7,9 @@
 //! and, for commands, the reply a server would send for it.
 //!
 //! `smtpkit serve` runs the mock mail server, in memory, and shows every
-//! conversation and stored message. `smtpkit send` builds a message (or takes a raw one), sends it with the
-//! client, and prints the conversation with arrows, as swaks does.
+//! conversation and stored message. `smtpkit send` builds a message (or
+//! takes a raw one), sends it with the client, and prints the conversation
+//! with arrows, as swaks does.
 //! `smtpkit talk` is the telnet session done right, and `smtpkit demo`
 //! the whole lesson in one command.
 #![forbid(unsafe_code)]
@@ -50,7 +51,20 @@ enum Task {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        // Bad arguments exit 1, as every other mistake of the caller does:
+        // clap's own 2 is `smtpkit send`'s "could not connect".
+        Err(error) if error.use_stderr() => {
+            let _ = error.print();
+            return ExitCode::FAILURE;
+        }
+        // --help and --version.
+        Err(error) => {
+            let _ = error.print();
+            return ExitCode::SUCCESS;
+        }
+    };
     let result = match cli.command {
         Task::Parse(args) => parse::run(&args),
         Task::Demo(args) => demo::run(&args),

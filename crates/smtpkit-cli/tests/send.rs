@@ -315,6 +315,12 @@ fn bad_arguments_are_refused_with_the_option_named_before_connecting() {
     }
     let output = send_to(port, &["--data-file", &data_file, "--header", "X-A: 1"]);
     assert_eq!(output.status.code(), Some(1), "--data-file with --header");
+    // Mistakes that the argument parser itself catches exit 1 too, never
+    // 2, which means that no connection could be made.
+    for args in [&["--data-file", &data_file, "--body", "x"][..], &["--no-such-option"]] {
+        let output = send_to(port, args);
+        assert_eq!(output.status.code(), Some(1), "{args:?}");
+    }
 
     // Nothing connected: a last, valid send, with a tab in the subject, is
     // the server's first session.
