@@ -249,6 +249,22 @@ impl Session {
         self.events.drain(..)
     }
 
+    /// The octets the session holds for its client: the command line read
+    /// so far, the message being received (as data or BDAT chunks), the
+    /// replies not yet taken, and the transcript.
+    ///
+    /// Whatever the client sends, this stays within the command line
+    /// limit, the message size limit and [`TRANSCRIPT_LIMIT`](crate::TRANSCRIPT_LIMIT),
+    /// plus the replies the caller has not taken yet.
+    pub fn held_octets(&self) -> usize {
+        let body = match &self.input {
+            Input::Data { body, .. } => body.len(),
+            _ => 0,
+        };
+        let chunks = self.transaction.as_ref().map_or(0, |t| t.chunks.len());
+        self.line.len() + body + chunks + self.outbox.len() + self.transcript.len()
+    }
+
     /// True once the session is over: the I/O layer writes the output that
     /// is left and closes the connection.
     pub fn is_closed(&self) -> bool {

@@ -610,6 +610,27 @@ proptest! {
     }
 
     #[test]
+    fn what_a_session_holds_stays_within_its_limits(
+        input in prop_oneof![generated_session(), prop::collection::vec(any::<u8>(), 0..2048)],
+        cuts in prop::collection::vec(any::<usize>(), 0..8),
+    ) {
+        let config = SessionConfig { max_message_size: 64, ..SessionConfig::default() };
+        let bound = config.command_options.line_limit.max(config.command_options.auth_line_limit)
+            + 64
+            + crate::TRANSCRIPT_LIMIT;
+        let mut session = Session::new(config, "test").expect("valid settings");
+        let mut cuts = cuts.iter().map(|&cut| cut % (input.len() + 1)).collect::<Vec<_>>();
+        cuts.sort_unstable();
+        let mut start = 0;
+        for end in cuts.into_iter().chain([input.len()]) {
+            session.receive(&input[start..end]);
+            session.take_output();
+            prop_assert!(session.held_octets() <= bound, "{} > {bound}", session.held_octets());
+            start = end;
+        }
+    }
+
+    #[test]
     fn every_accepted_end_of_data_emits_exactly_one_message(input in generated_session()) {
         let config = SessionConfig { max_message_size: 64, ..SessionConfig::default() };
         let outcome = converse_with(config, &input);
@@ -620,4 +641,28 @@ proptest! {
             prop_assert!(message.content.len() <= 64);
         }
     }
+}
+
+#[test]
+fn a_session_holds_its_line_message_and_untaken_replies() {
+    let mut session = Session::new(SessionConfig::default(), "test").expect("valid settings");
+    let greeting = session.take_output().len();
+    assert_eq!(session.held_octets(), session.transcript.len());
+    assert!(greeting > 0);
+
+    session.receive(b"EHLO a.example\r\nMAIL FROM:<a@example.org>\r\nRCPT TO:<b@example.org>\r\n");
+    session.receive(b"DATA\r\nSubject: x\r\n\r\nhel");
+    let untaken = session.outbox.len();
+    let held = session.held_octets();
+    assert_eq!(held, session.transcript.len() + untaken + b"Subject: x\r\n\r\nhel".len());
+    session.take_output();
+    session.receive(b"lo");
+    assert_eq!(
+        session.held_octets(),
+        session.transcript.len() + b"Subject: x\r\n\r\nhello".len(),
+        "the replies were taken; the body grew"
+    );
+    session.receive(b"\r\n.\r\n");
+    session.take_output();
+    assert_eq!(session.held_octets(), session.transcript.len(), "the message went out as an event");
 }
