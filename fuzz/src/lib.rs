@@ -25,7 +25,7 @@ use smtpkit_codec::{
     ReplyOptions, Status,
 };
 
-use smtpkit_mock::{Event, Session, SessionConfig};
+use smtpkit_mock::{Event, Session, SessionConfig, TRANSCRIPT_LIMIT};
 
 /// Data to be fed to a push parser in pieces whose lengths the fuzzer
 /// chooses.
@@ -406,8 +406,9 @@ pub fn command_split(input: &Chunked<'_>) {
 
 /// The mock server's `Session` fed a client's bytes in pieces the fuzzer
 /// chooses: it never panics; the same bytes in one piece give the same
-/// output and messages; everything it writes parses as whole replies; and
-/// it emits exactly as many messages as it answered 250 2.6.0 to.
+/// output and messages; everything it writes parses as whole replies; it
+/// emits exactly as many messages as it answered 250 2.6.0 to; and what it
+/// holds stays within its line, message size and transcript limits.
 pub fn session(input: &Chunked<'_>) {
     let (output, messages) = run_session(&input.pieces());
     let (whole_output, whole_messages) = run_session(&[input.data]);
@@ -433,8 +434,12 @@ pub fn session(input: &Chunked<'_>) {
 /// Runs a session over `pieces` until it closes, returning everything it
 /// wrote and the content of every message it emitted.
 fn run_session(pieces: &[&[u8]]) -> (Vec<u8>, Vec<Vec<u8>>) {
-    let mut session =
-        Session::new(SessionConfig::default(), "fuzz").expect("the default settings are valid");
+    // A small message size limit, so that the bound on what the session
+    // holds is tight enough to notice a buffer that grows past its limit.
+    let config = SessionConfig { max_message_size: 256, ..SessionConfig::default() };
+    let options = &config.command_options;
+    let bound = options.line_limit.max(options.auth_line_limit) + 256 + TRANSCRIPT_LIMIT;
+    let mut session = Session::new(config, "fuzz").expect("valid settings");
     let mut output = session.take_output();
     let mut messages = Vec::new();
     for piece in pieces {
@@ -443,6 +448,8 @@ fn run_session(pieces: &[&[u8]]) -> (Vec<u8>, Vec<Vec<u8>>) {
         }
         session.receive(piece);
         output.extend(session.take_output());
+        let held = session.held_octets();
+        assert!(held <= bound, "the session holds {held} octets, over its limits ({bound})");
         for event in session.events() {
             if let Event::MessageReceived(message) = event {
                 messages.push(message.content.clone());
@@ -488,17 +495,33 @@ mod tests {
         assert!(command.is_some(), "any input seeds a value");
     }
 
+    /// Every committed seed of `target`.
+    fn seeds(target: &str) -> Vec<Vec<u8>> {
+        let folder = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus").join(target);
+        std::fs::read_dir(folder)
+            .expect("the target's seeds")
+            .map(|entry| std::fs::read(entry.expect("a seed").path()).expect("readable"))
+            .collect()
+    }
+
     #[test]
     fn the_client_survives_its_seeds_whole_and_byte_by_byte() {
-        let seeds = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus/client");
-        let mut count = 0;
-        for entry in std::fs::read_dir(seeds).expect("the client's seeds") {
-            let data = std::fs::read(entry.expect("a seed").path()).expect("readable");
-            client::client(&Chunked { lengths: vec![255], data: &data });
-            client::client(&Chunked { lengths: vec![], data: &data });
-            count += 1;
+        let seeds = seeds("client");
+        for data in &seeds {
+            client::client(&Chunked { lengths: vec![255], data });
+            client::client(&Chunked { lengths: vec![], data });
         }
-        assert!(count >= 4, "{count} seeds");
+        assert!(seeds.len() >= 4, "{} seeds", seeds.len());
+    }
+
+    #[test]
+    fn the_session_passes_its_checks_on_its_seeds() {
+        let seeds = seeds("session");
+        for data in &seeds {
+            session(&Chunked { lengths: vec![255], data });
+            session(&Chunked { lengths: vec![], data });
+        }
+        assert!(!seeds.is_empty());
     }
 
     #[test]
