@@ -36,6 +36,11 @@ pub struct ClientConfig {
     pub reply_options: ReplyOptions,
     /// Octets of transcript kept; older entries are dropped first.
     pub transcript_limit: usize,
+    /// Whether [`Client::send`] may pipeline MAIL, RCPT and DATA when the
+    /// server offers PIPELINING (RFC 2920). When false, each command waits
+    /// for the reply to the one before, as with a server that does not
+    /// offer it; a load test compares the two this way. Default true.
+    pub pipelining: bool,
 }
 
 impl Default for ClientConfig {
@@ -50,6 +55,7 @@ impl Default for ClientConfig {
             data_end_timeout: 10 * MINUTE,
             reply_options: ReplyOptions::default(),
             transcript_limit: crate::transcript::TRANSCRIPT_LIMIT,
+            pipelining: true,
         }
     }
 }
@@ -378,7 +384,8 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Client<S> {
     }
 
     /// Sends one message: MAIL, every RCPT and DATA, pipelined when the
-    /// server offers PIPELINING, one by one otherwise. Refused recipients
+    /// server offers PIPELINING and [`ClientConfig::pipelining`] allows
+    /// it, one by one otherwise. Refused recipients
     /// are reported while the message goes to the others; when all are
     /// refused no message is sent. SIZE is checked and declared (the size
     /// as transmitted, RFC 1870 §3),
@@ -409,7 +416,8 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Client<S> {
         for rcpt in &rcpts {
             check_line(rcpt, "RCPT")?;
         }
-        let pipelining = self.capabilities.as_ref().is_some_and(Capabilities::supports_pipelining);
+        let pipelining = self.config.pipelining
+            && self.capabilities.as_ref().is_some_and(Capabilities::supports_pipelining);
 
         let (mail_reply, rcpt_replies, data_reply) = if pipelining {
             let mut batch = mail.to_bytes();

@@ -6,7 +6,7 @@ mod common;
 use std::time::Duration;
 
 use common::envelope;
-use smtpkit_client::{Client, ClientConfig};
+use smtpkit_client::{Client, ClientConfig, Direction};
 use smtpkit_codec::{EnhancedStatusCode, ForwardPath, Host, Reply, ReplyCode, ReversePath};
 use smtpkit_mock::{Decision, Extensions, MockServer, Phase, SessionConfig, Transfer};
 
@@ -88,4 +88,32 @@ async fn bdat_carries_any_octets_to_the_mock() {
     let stored = server.wait_for(1, Duration::from_secs(5), |_| true).await.expect("one");
     assert_eq!(stored[0].message.content, body);
     assert_eq!(stored[0].message.transfer, Transfer::Bdat);
+}
+
+#[tokio::test]
+async fn pipelining_turned_off_sends_one_command_at_a_time_though_offered() {
+    for pipelining in [true, false] {
+        let server = server(true).await;
+        let config = ClientConfig { pipelining, ..ClientConfig::default() };
+        let mut client = Client::connect(server.addr(), config).await.expect("connects");
+        let offered =
+            client.ehlo(&Host::new("client.example").expect("valid")).await.expect("EHLO");
+        assert!(offered.supports_pipelining());
+
+        let to = ["fuga@example.net", "piyo@example.net"];
+        let body = b"Subject: one\r\n\r\nbody\r\n";
+        client.send(&envelope("hoge@example.net", &to), body).await.expect("sent");
+        client.quit().await.expect("221");
+
+        // A pipelined batch is one write holding MAIL, both RCPTs and DATA;
+        // one command at a time is one write each.
+        let batched = client.transcript().entries().any(|(direction, bytes)| {
+            direction == Direction::Sent
+                && bytes.starts_with(b"MAIL")
+                && bytes.ends_with(b"DATA\r\n")
+        });
+        assert_eq!(batched, pipelining);
+        let stored = server.wait_for(1, Duration::from_secs(5), |_| true).await.expect("one");
+        assert_eq!(stored[0].message.content, body);
+    }
 }
