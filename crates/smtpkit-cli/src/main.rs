@@ -10,11 +10,14 @@
 //! conversation and stored message. `smtpkit send` builds a message (or
 //! takes a raw one), sends it with the client, and prints the conversation
 //! with arrows, as swaks does.
+//! `smtpkit load` sends many generated messages over many sessions at once
+//! and reports the rate, the latency and the errors.
 //! `smtpkit talk` is the telnet session done right, and `smtpkit demo`
 //! the whole lesson in one command.
 #![forbid(unsafe_code)]
 
 mod demo;
+mod load;
 mod message;
 mod parse;
 mod send;
@@ -48,6 +51,9 @@ enum Task {
     Send(send::Args),
     /// Talk SMTP to a server by hand: commands checked, replies explained.
     Talk(talk::Args),
+    /// Send many generated messages over many sessions at once and report
+    /// the rate, the latency and the errors.
+    Load(load::Args),
 }
 
 fn main() -> ExitCode {
@@ -71,6 +77,7 @@ fn main() -> ExitCode {
         Task::Serve(args) => serve::run(&args),
         Task::Send(args) => send::run(&args),
         Task::Talk(args) => talk::run(&args),
+        Task::Load(args) => load::run(&args),
     };
     match result {
         Ok(code) => code,
