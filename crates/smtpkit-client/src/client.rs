@@ -167,6 +167,12 @@ impl Client<TcpStream> {
             Ok(Err(error)) => return Err(ErrorKind::Connect(error).into()),
             Err(_) => return Err(ErrorKind::Timeout { step: "connect" }.into()),
         };
+        // The end of the data goes as a small write of its own after the
+        // body; with Nagle's algorithm it would wait for the server's
+        // delayed acknowledgement of the body, some 40 ms a message. A
+        // socket that refuses the option only sends later, so that is no
+        // error.
+        let _ = stream.set_nodelay(true);
         Self::from_stream(stream, config).await
     }
 }
