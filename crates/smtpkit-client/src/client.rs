@@ -1,6 +1,8 @@
 //! The client session: commands out, replies in, one connection reused for
 //! many messages (RFC 5321 §3, §4.5.3.2; PIPELINING, RFC 2920).
 
+use std::pin::Pin;
+use std::task::Poll;
 use std::time::Duration;
 
 use smtpkit_codec::{
@@ -8,7 +10,7 @@ use smtpkit_codec::{
     ForwardPath, Host, MailParameter, MailParameters, RcptParameters, Reply, ReplyOptions,
     ReversePath, Status, BDAT_CHUNK_SIZE,
 };
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
 use tokio::net::{TcpStream, ToSocketAddrs};
 use tracing::{debug, Instrument as _};
 
@@ -622,21 +624,35 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Client<S> {
     ///
     /// The task first yields once, which lets the runtime poll for I/O, so
     /// that bytes that reached the socket since the last read are seen.
+    /// The read is then polled once and never waited on: a zero timeout
+    /// would wait for the timer's next tick, a millisecond or so for each
+    /// block of every message.
     async fn early_reply(&mut self) -> Result<bool, Error> {
         if !self.buffer.is_empty() {
             return Ok(true);
         }
         tokio::task::yield_now().await;
-        let mut byte = [0u8; 512];
-        match tokio::time::timeout(Duration::ZERO, self.stream.read(&mut byte)).await {
-            Ok(Ok(0)) => Err(self.broke("message", ErrorKind::Closed { step: "message" }.into())),
-            Ok(Ok(n)) => {
-                self.buffer.extend_from_slice(&byte[..n]);
-                self.transcript.push(Direction::Received, &byte[..n]);
+        let mut bytes = [0u8; 512];
+        let mut buf = ReadBuf::new(&mut bytes);
+        let stream = &mut self.stream;
+        let polled =
+            std::future::poll_fn(|cx| match Pin::new(&mut *stream).poll_read(cx, &mut buf) {
+                Poll::Ready(result) => Poll::Ready(Some(result)),
+                Poll::Pending => Poll::Ready(None),
+            })
+            .await;
+        match polled {
+            Some(Ok(())) if buf.filled().is_empty() => {
+                Err(self.broke("message", ErrorKind::Closed { step: "message" }.into()))
+            }
+            Some(Ok(())) => {
+                let read = buf.filled();
+                self.buffer.extend_from_slice(read);
+                self.transcript.push(Direction::Received, read);
                 Ok(true)
             }
-            Ok(Err(error)) => Err(self.broke("message", ErrorKind::Io(error).into())),
-            Err(_) => Ok(false),
+            Some(Err(error)) => Err(self.broke("message", ErrorKind::Io(error).into())),
+            None => Ok(false),
         }
     }
 
