@@ -87,7 +87,10 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         )],
     });
 
-    let runtime = tokio::runtime::Builder::new_multi_thread()
+    // One thread carries every session: they wait on the server, not on
+    // the processor, and a wake-up on another thread costs more than it
+    // saves when the server runs on the same few cores.
+    let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .context("starting the async runtime")?;
