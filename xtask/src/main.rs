@@ -7,8 +7,11 @@
 //!   checks, then `test`.
 //! - `cargo xtask fuzz`: a fuzzing campaign on one target of `fuzz/`, or
 //!   with `--smoke` a short run of every target, as CI does after `ci`.
+//! - `cargo xtask bench-load`: messages per second of `smtpkit serve`
+//!   beside Postfix's smtp-sink, driven by smtp-source and `smtpkit load`.
 #![forbid(unsafe_code)]
 
+mod bench_load;
 mod ci;
 mod fuzz;
 mod test;
@@ -23,6 +26,7 @@ fn main() -> ExitCode {
         Some("test") => test::run(),
         Some("ci") => ci::run(),
         Some("fuzz") => fuzz::run(&args[1..]),
+        Some("bench-load") => bench_load::run(&args[1..]),
         Some("help" | "--help" | "-h") | None => {
             print!("{}", USAGE);
             Ok(())
@@ -51,6 +55,11 @@ tasks:
   fuzz --smoke [--time SECONDS]
          fuzz every target for SECONDS (default 20) each on a scratch copy
          of its corpus; fails on any crash
+  bench-load [--messages N] [--timeout SECONDS]
+         messages per second of `smtpkit serve` and Postfix's smtp-sink,
+         each driven by smtp-source and `smtpkit load`: N 4096-octet
+         messages a run (default 30000), a fifth as many of 102400 octets;
+         each driver stopped after SECONDS (default 60)
 ";
 
 /// Runs `program` with `args` from the workspace root, echoing the command

@@ -15,15 +15,15 @@ use anyhow::{bail, Context as _};
 use crate::cmd;
 
 /// A program some tests run, and how to install it where it is missing.
-struct Tool {
+pub(crate) struct Tool {
     /// The command that must succeed when the tool is there.
-    probe: &'static [&'static str],
+    pub(crate) probe: &'static [&'static str],
     /// Where it comes from.
-    install: Install,
+    pub(crate) install: Install,
 }
 
 /// How a tool is installed.
-enum Install {
+pub(crate) enum Install {
     /// A Debian package.
     Apt(&'static str),
     /// A package from PyPI, for python3.
@@ -91,7 +91,7 @@ fn test_result_counts(line: &str) -> Option<(u64, u64)> {
 }
 
 /// Installs `tool` unless its probe already succeeds.
-fn ensure(tool: &Tool, apt_updated: &mut bool) -> anyhow::Result<()> {
+pub(crate) fn ensure(tool: &Tool, apt_updated: &mut bool) -> anyhow::Result<()> {
     if probe(tool) {
         return Ok(());
     }
