@@ -3,14 +3,19 @@
 
 use std::collections::HashSet;
 use std::process::{Command, Output};
+use std::time::{Duration, Instant};
 
 use smtpkit_mock::{MockServer, On, Rule};
 
 /// Runs `smtpkit load` against `server` with `args`, off the runtime's
-/// threads so that the server goes on serving meanwhile.
+/// threads so that the server goes on serving meanwhile; within a minute
+/// unless `args` say otherwise.
 async fn load(server: &MockServer, args: &[&str]) -> Output {
     let mut command = Command::new(env!("CARGO_BIN_EXE_smtpkit"));
-    command.args(["load", "--server", &server.addr().to_string(), "--max-seconds", "60"]);
+    command.args(["load", "--server", &server.addr().to_string()]);
+    if !args.contains(&"--max-seconds") {
+        command.args(["--max-seconds", "60"]);
+    }
     command.args(args);
     tokio::task::spawn_blocking(move || command.output().expect("runs")).await.expect("joins")
 }
@@ -92,4 +97,21 @@ async fn no_server_counts_every_message_under_connect() {
     .expect("joins");
     assert_eq!(output.status.code(), Some(1));
     assert_eq!(report(&output)["errors"]["connect"], 7);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_run_past_its_time_limit_stops_and_counts_what_was_not_sent() {
+    // Each MAIL is answered after 300 ms: 20 messages on one session need
+    // six seconds, and the run may take one.
+    let slow = Rule::on(On::Mail).pass().delay(Duration::from_millis(300));
+    let server = MockServer::builder().rule(slow).start().await.expect("starts");
+    let started = Instant::now();
+    let output =
+        load(&server, &["--messages", "20", "--size", "500", "--max-seconds", "1", "--json"]).await;
+    assert!(started.elapsed() < Duration::from_secs(5), "{:?}", started.elapsed());
+    assert_eq!(output.status.code(), Some(1));
+    let report = report(&output);
+    let sent = report["sent"].as_u64().expect("a count");
+    assert!(sent < 20, "{report}");
+    assert_eq!(report["errors"]["time limit"], 20 - sent, "{report}");
 }
