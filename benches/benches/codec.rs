@@ -1,23 +1,16 @@
 //! Parsing speed of commands, replies and header sections, and the speed of
-//! DATA's dot-stuffing.
+//! DATA's dot-stuffing, next to peer crates on the same inputs.
 //!
-//! `commands_parse` reads a pipelined stream of client transactions (see
-//! `smtpkit_benches::TRANSACTION`) command by command with
-//! `parse_command`: each command is framed, validated against the full
-//! grammar, and its paths and parameters decoded into typed values that
-//! borrow from the input. `replies_parse` does the same with
-//! `parse_reply` over ten-line EHLO replies and single-line replies with
-//! enhanced status codes, splitting off each line's enhanced code.
-//! `headers_parse` reads header sections with `parse_header_section`: a
-//! corpus of varied sections (see `smtpkit_benches::header_corpus`) and one
-//! section of fifty fields; every field is framed, its name checked and its
-//! folding followed, without unfolding or decoding the values.
-//!
-//! `data` encodes and decodes 10 MiB message bodies of text lines (see
-//! `smtpkit_benches::text_body`), once with every line dot-stuffed and once
-//! with one line in 64, next to two baselines on the same wire bytes: a
-//! plain copy (`copy_10mb`), the least any decoder that writes the body
-//! must do, and a search for the end of data alone (`memmem_10mb`).
+//! Every group measures each input once per implementation: the criterion
+//! function id names the implementation (`smtpkit`, a peer crate, or a
+//! baseline) and the parameter names the input as
+//! `<thing>_<parse|encode>_<size>`, so that criterion's report and
+//! `cargo xtask bench` put the implementations side by side. Each group's
+//! function says what every implementation does with its input; they do
+//! not all do the same work, and the figures are read with that in mind.
+//! Before any timing, each peer's count of commands, replies or fields is
+//! checked against smtpkit's, so that no peer is timed on part of an
+//! input.
 
 use std::hint::black_box;
 
@@ -31,25 +24,42 @@ use smtpkit_codec::{
     DataEncoder, DecodeStatus, HeaderOptions, ReplyOptions, Status,
 };
 
+/// A pipelined stream of 100 transactions, command by command.
+///
+/// - `smtpkit`: `parse_command` frames each line within its limit,
+///   validates it against the full grammar (paths, domains, parameters)
+///   and builds a `Command` whose paths and parameters are typed values
+///   borrowing from the input; xtext in ORCPT is decoded.
+/// - `smtp-proto`: `Request::parse` reads each line into a `Request` whose
+///   addresses borrow where they can; MAIL and RCPT parameters are decoded
+///   into flags and fields (ORCPT's xtext included), with lighter checks of
+///   the address grammar.
 fn commands_parse(c: &mut Criterion) {
     const TRANSACTIONS: usize = 100;
     let stream = command_stream(TRANSACTIONS);
     let options = CommandOptions::default();
+    let commands = TRANSACTIONS * TRANSACTION_COMMANDS;
+    assert_eq!(smtpkit_commands(&stream, &options), commands);
+    assert_eq!(smtp_proto_commands(&stream), commands, "smtp-proto reads every command");
     let mut group = c.benchmark_group("commands_parse");
 
-    group.throughput(Throughput::Bytes(stream.len() as u64));
-    group.bench_function("commands_parse_bytes_100tx", |b| {
-        b.iter(|| count_commands(black_box(&stream), &options))
-    });
-    group.throughput(Throughput::Elements((TRANSACTIONS * TRANSACTION_COMMANDS) as u64));
-    group.bench_function("commands_parse_elements_100tx", |b| {
-        b.iter(|| count_commands(black_box(&stream), &options))
-    });
+    for (input, throughput) in [
+        ("commands_parse_100tx", Throughput::Bytes(stream.len() as u64)),
+        ("commands_parse_100tx_elements", Throughput::Elements(commands as u64)),
+    ] {
+        group.throughput(throughput);
+        group.bench_function(BenchmarkId::new("smtpkit", input), |b| {
+            b.iter(|| smtpkit_commands(black_box(&stream), &options))
+        });
+        group.bench_function(BenchmarkId::new("smtp-proto", input), |b| {
+            b.iter(|| smtp_proto_commands(black_box(&stream)))
+        });
+    }
     group.finish();
 }
 
-/// Parses every command of `stream`, as a server loop would.
-fn count_commands(stream: &[u8], options: &CommandOptions) -> usize {
+/// Parses every command of `stream` with smtpkit, as a server loop would.
+fn smtpkit_commands(stream: &[u8], options: &CommandOptions) -> usize {
     let mut rest = stream;
     let mut count = 0;
     while let Ok(Status::Complete { value, consumed }) = parse_command(rest, options) {
@@ -61,34 +71,81 @@ fn count_commands(stream: &[u8], options: &CommandOptions) -> usize {
     count
 }
 
+/// Parses every command of `stream` with smtp-proto and counts those it
+/// accepts.
+fn smtp_proto_commands(stream: &[u8]) -> usize {
+    let mut bytes = stream.iter();
+    let mut count = 0;
+    while !bytes.as_slice().is_empty() {
+        let before = bytes.len();
+        if let Ok(request) = smtp_proto::Request::parse(&mut bytes) {
+            black_box(request);
+            count += 1;
+        } else if bytes.len() == before {
+            break;
+        }
+    }
+    count
+}
+
+/// Ten-line EHLO replies and single-line replies with enhanced status
+/// codes, 100 of each input, reply by reply.
+///
+/// - `smtpkit`: `parse_reply` frames each line, checks that every line of
+///   a reply has the same code, splits off each line's enhanced status
+///   code and builds a `Reply` whose text borrows from the input; the
+///   capabilities are not typed here.
+/// - `smtp-proto`: `EhloResponse::parse` reads an EHLO reply straight into
+///   typed capabilities (flags, SIZE, AUTH mechanisms) and an owned host
+///   name; `ResponseReceiver::parse` reads a reply into a code, an enhanced
+///   code and the text as an owned `String`.
 fn replies_parse(c: &mut Criterion) {
     const REPEAT: usize = 100;
     let ehlo = EHLO_REPLY.repeat(REPEAT);
     let singles = SINGLE_REPLIES.repeat(REPEAT);
     let options = ReplyOptions::default();
+    assert_eq!(smtpkit_replies(&ehlo, &options), REPEAT);
+    assert_eq!(smtp_proto_ehlo_replies(&ehlo), REPEAT, "smtp-proto reads every EHLO reply");
+    assert_eq!(smtpkit_replies(&singles, &options), REPEAT * SINGLE_REPLY_COUNT);
+    assert_eq!(
+        smtp_proto_replies(&singles),
+        REPEAT * SINGLE_REPLY_COUNT,
+        "smtp-proto reads every reply"
+    );
     let mut group = c.benchmark_group("replies_parse");
 
-    group.throughput(Throughput::Bytes(ehlo.len() as u64));
-    group.bench_function("replies_parse_ehlo10_bytes", |b| {
-        b.iter(|| count_replies(black_box(&ehlo), &options))
-    });
-    group.throughput(Throughput::Elements(REPEAT as u64));
-    group.bench_function("replies_parse_ehlo10_elements", |b| {
-        b.iter(|| count_replies(black_box(&ehlo), &options))
-    });
-    group.throughput(Throughput::Bytes(singles.len() as u64));
-    group.bench_function("replies_parse_single_bytes", |b| {
-        b.iter(|| count_replies(black_box(&singles), &options))
-    });
-    group.throughput(Throughput::Elements((REPEAT * SINGLE_REPLY_COUNT) as u64));
-    group.bench_function("replies_parse_single_elements", |b| {
-        b.iter(|| count_replies(black_box(&singles), &options))
-    });
+    for (input, throughput) in [
+        ("replies_parse_ehlo10", Throughput::Bytes(ehlo.len() as u64)),
+        ("replies_parse_ehlo10_elements", Throughput::Elements(REPEAT as u64)),
+    ] {
+        group.throughput(throughput);
+        group.bench_function(BenchmarkId::new("smtpkit", input), |b| {
+            b.iter(|| smtpkit_replies(black_box(&ehlo), &options))
+        });
+        group.bench_function(BenchmarkId::new("smtp-proto", input), |b| {
+            b.iter(|| smtp_proto_ehlo_replies(black_box(&ehlo)))
+        });
+    }
+    for (input, throughput) in [
+        ("replies_parse_single", Throughput::Bytes(singles.len() as u64)),
+        (
+            "replies_parse_single_elements",
+            Throughput::Elements((REPEAT * SINGLE_REPLY_COUNT) as u64),
+        ),
+    ] {
+        group.throughput(throughput);
+        group.bench_function(BenchmarkId::new("smtpkit", input), |b| {
+            b.iter(|| smtpkit_replies(black_box(&singles), &options))
+        });
+        group.bench_function(BenchmarkId::new("smtp-proto", input), |b| {
+            b.iter(|| smtp_proto_replies(black_box(&singles)))
+        });
+    }
     group.finish();
 }
 
-/// Parses every reply of `stream`, as a client loop would.
-fn count_replies(stream: &[u8], options: &ReplyOptions) -> usize {
+/// Parses every reply of `stream` with smtpkit, as a client loop would.
+fn smtpkit_replies(stream: &[u8], options: &ReplyOptions) -> usize {
     let mut rest = stream;
     let mut count = 0;
     while let Ok(Status::Complete { value, consumed }) = parse_reply(rest, options) {
@@ -97,6 +154,38 @@ fn count_replies(stream: &[u8], options: &ReplyOptions) -> usize {
         count += 1;
     }
     assert!(rest.is_empty(), "the stream parses to its end");
+    count
+}
+
+/// Parses every EHLO reply of `stream` with smtp-proto, stopping at the
+/// first it refuses.
+fn smtp_proto_ehlo_replies(stream: &[u8]) -> usize {
+    let mut bytes = stream.iter();
+    let mut count = 0;
+    while !bytes.as_slice().is_empty() {
+        match smtp_proto::EhloResponse::parse(&mut bytes) {
+            Ok(reply) => black_box(reply),
+            Err(_) => break,
+        };
+        count += 1;
+    }
+    count
+}
+
+/// Parses every reply of `stream` with smtp-proto's receiver, stopping at
+/// the first it refuses.
+fn smtp_proto_replies(stream: &[u8]) -> usize {
+    let mut bytes = stream.iter();
+    let mut receiver = smtp_proto::response::parser::ResponseReceiver::default();
+    let mut count = 0;
+    while !bytes.as_slice().is_empty() {
+        match receiver.parse(&mut bytes) {
+            Ok(reply) => black_box(reply),
+            Err(_) => break,
+        };
+        receiver.reset();
+        count += 1;
+    }
     count
 }
 
