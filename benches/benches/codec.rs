@@ -21,7 +21,7 @@ use smtpkit_benches::{
 };
 use smtpkit_codec::{
     encode_data, parse_command, parse_header_section, parse_reply, CommandOptions, DataDecoder,
-    DataEncoder, DecodeStatus, HeaderOptions, ReplyOptions, Status,
+    DataEncoder, DecodeStatus, HeaderOptions, HeaderSection, ReplyOptions, Status,
 };
 
 /// A pipelined stream of 100 transactions, command by command.
@@ -189,35 +189,154 @@ fn smtp_proto_replies(stream: &[u8]) -> usize {
     count
 }
 
+/// A corpus of 64 varied header sections, and one section of fifty fields.
+///
+/// - `smtpkit`: `parse_header_section` frames every field, checks its name
+///   and follows its folding; values stay raw slices of the input, neither
+///   unfolded nor decoded.
+/// - `smtpkit-typed`: the same, then every typed accessor of
+///   `HeaderSection` runs on its field: the address fields (display names'
+///   encoded words decoded), the dates, the message ids, `Received` (every
+///   one), the MIME fields with their parameters, and `Subject` unfolded
+///   with its encoded words decoded into text. Each accessor looks its
+///   field up by name; absent fields cost the look-up alone. Other fields
+///   stay raw.
+/// - `mail-parser`: `MessageParser::parse_headers` frames the section and
+///   parses every field it has a parser for (addresses, dates, message
+///   ids, `Received`, the MIME fields, list fields, `Subject` and other
+///   text with encoded words decoded) into owned or borrowed values, in one
+///   pass; other fields stay raw.
+/// - `mailparse`: `parse_headers` frames the section into fields that
+///   borrow their raw bytes; then `addrparse_header` on each address field,
+///   `dateparse` on `Date`, `msgidparse` on the message id fields,
+///   `parse_content_type` on `Content-Type` and `get_value` (unfolding and
+///   decoding encoded words) on `Subject`, each building owned values.
 fn headers_parse(c: &mut Criterion) {
     let corpus = header_corpus();
-    let fifty = header_50_fields();
+    let fifty = vec![header_50_fields()];
     let options = HeaderOptions::default();
     let mut group = c.benchmark_group("headers_parse");
 
-    group.throughput(Throughput::Bytes(corpus.iter().map(Vec::len).sum::<usize>() as u64));
-    group.bench_function("headers_parse_corpus", |b| {
-        b.iter(|| {
-            corpus.iter().map(|section| count_fields(black_box(section), &options)).sum::<usize>()
-        })
-    });
-    group.throughput(Throughput::Bytes(fifty.len() as u64));
-    group.bench_function("headers_parse_50_fields", |b| {
-        b.iter(|| count_fields(black_box(&fifty), &options))
-    });
+    for (input, sections) in
+        [("headers_parse_corpus", &corpus), ("headers_parse_50_fields", &fifty)]
+    {
+        check_fields(sections, &options);
+        group.throughput(Throughput::Bytes(sections.iter().map(Vec::len).sum::<usize>() as u64));
+        group.bench_function(BenchmarkId::new("smtpkit", input), |b| {
+            b.iter(|| sum(sections, |section| smtpkit_fields(black_box(section), &options)))
+        });
+        group.bench_function(BenchmarkId::new("smtpkit-typed", input), |b| {
+            b.iter(|| sum(sections, |section| smtpkit_typed_fields(black_box(section), &options).0))
+        });
+        group.bench_function(BenchmarkId::new("mail-parser", input), |b| {
+            let parser = mail_parser::MessageParser::default();
+            b.iter(|| sum(sections, |section| mail_parser_fields(black_box(section), &parser)))
+        });
+        group.bench_function(BenchmarkId::new("mailparse", input), |b| {
+            b.iter(|| sum(sections, |section| mailparse_fields(black_box(section)).0))
+        });
+    }
     group.finish();
 }
 
+/// Checks, once and before any timing, that every implementation reads
+/// every field of `sections` and that no decoder refuses one.
+fn check_fields(sections: &[Vec<u8>], options: &HeaderOptions) {
+    let parser = mail_parser::MessageParser::default();
+    for section in sections {
+        let fields = smtpkit_fields(section, options);
+        assert_eq!(smtpkit_typed_fields(section, options), (fields, 0), "smtpkit decodes all");
+        assert_eq!(mail_parser_fields(section, &parser), fields, "mail-parser reads every field");
+        assert_eq!(mailparse_fields(section), (fields, 0), "mailparse reads and decodes all");
+    }
+}
+
+/// The total of `count` over every section.
+fn sum(sections: &[Vec<u8>], count: impl Fn(&[u8]) -> usize) -> usize {
+    sections.iter().map(|section| count(section)).sum()
+}
+
 /// Parses one whole header section and counts its fields.
-fn count_fields(section: &[u8], options: &HeaderOptions) -> usize {
+fn smtpkit_fields(section: &[u8], options: &HeaderOptions) -> usize {
+    let value = smtpkit_section(section, options);
+    black_box(&value);
+    value.len()
+}
+
+/// Parses one whole header section with smtpkit.
+fn smtpkit_section<'a>(section: &'a [u8], options: &HeaderOptions) -> HeaderSection<'a> {
     match parse_header_section(section, options) {
         Ok(Status::Complete { value, consumed }) => {
             assert_eq!(consumed, section.len(), "the section parses to its end");
-            black_box(&value);
-            value.len()
+            value
         }
         other => panic!("a complete header section, not {other:?}"),
     }
+}
+
+/// Parses one header section with smtpkit and decodes every field that
+/// has a typed accessor; gives the count of fields and of fields whose
+/// parser failed.
+fn smtpkit_typed_fields(section: &[u8], options: &HeaderOptions) -> (usize, usize) {
+    let value = smtpkit_section(section, options);
+    let mut failed = 0;
+    let mut keep = |ok: Option<bool>| failed += usize::from(ok == Some(false));
+
+    keep(value.from().map(|v| black_box(v).is_ok()));
+    keep(value.sender().map(|v| black_box(v).is_ok()));
+    keep(value.reply_to().map(|v| black_box(v).is_ok()));
+    keep(value.to().map(|v| black_box(v).is_ok()));
+    keep(value.cc().map(|v| black_box(v).is_ok()));
+    keep(value.bcc().map(|v| black_box(v).is_ok()));
+    keep(value.date().map(|v| black_box(v).is_ok()));
+    keep(value.message_id().map(|v| black_box(v).is_ok()));
+    keep(value.in_reply_to().map(|v| black_box(v).is_ok()));
+    keep(value.references().map(|v| black_box(v).is_ok()));
+    keep(value.return_path().map(|v| black_box(v).is_ok()));
+    keep(value.keywords().map(|v| black_box(v).is_ok()));
+    keep(value.mime_version().map(|v| black_box(v).is_ok()));
+    keep(value.content_type().map(|v| black_box(v).is_ok()));
+    keep(value.content_disposition().map(|v| black_box(v).is_ok()));
+    keep(value.content_transfer_encoding().map(|v| black_box(v).is_ok()));
+    black_box(value.subject());
+    for received in value.received() {
+        keep(Some(black_box(received).is_ok()));
+    }
+    (value.len(), failed)
+}
+
+/// Parses one header section with mail-parser and counts its fields.
+fn mail_parser_fields(section: &[u8], parser: &mail_parser::MessageParser) -> usize {
+    let message = parser.parse_headers(section).expect("mail-parser finds the fields");
+    let fields = message.headers().len();
+    black_box(message);
+    fields
+}
+
+/// Parses one header section with mailparse, then decodes its address,
+/// date, message id, Content-Type and Subject fields; gives the count of
+/// fields and of fields whose decoder failed.
+fn mailparse_fields(section: &[u8]) -> (usize, usize) {
+    let (fields, consumed) = mailparse::parse_headers(section).expect("mailparse reads it");
+    assert_eq!(consumed, section.len(), "the section parses to its end");
+    let mut failed = 0;
+
+    for field in &fields {
+        let name = field.get_key_ref();
+        let is = |wanted: &str| name.eq_ignore_ascii_case(wanted);
+        if ["From", "Sender", "Reply-To", "To", "Cc", "Bcc"].into_iter().any(is) {
+            failed += usize::from(black_box(mailparse::addrparse_header(field)).is_err());
+        } else if is("Date") {
+            failed += usize::from(black_box(mailparse::dateparse(&field.get_value())).is_err());
+        } else if ["Message-ID", "In-Reply-To", "References"].into_iter().any(is) {
+            failed += usize::from(black_box(mailparse::msgidparse(&field.get_value())).is_err());
+        } else if is("Content-Type") {
+            black_box(mailparse::parse_content_type(&field.get_value()));
+        } else if is("Subject") {
+            black_box(field.get_value());
+        }
+    }
+    (fields.len(), failed)
 }
 
 fn data(c: &mut Criterion) {
