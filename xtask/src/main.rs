@@ -7,8 +7,11 @@
 //!   checks, then `test`.
 //! - `cargo xtask fuzz`: a fuzzing campaign on one target of `fuzz/`, or
 //!   with `--smoke` a short run of every target, as CI does after `ci`.
+//! - `cargo xtask bench`: the codec's benchmarks, then a table of smtpkit's
+//!   throughput beside its peers'.
 #![forbid(unsafe_code)]
 
+mod bench;
 mod ci;
 mod fuzz;
 mod test;
@@ -23,6 +26,7 @@ fn main() -> ExitCode {
         Some("test") => test::run(),
         Some("ci") => ci::run(),
         Some("fuzz") => fuzz::run(&args[1..]),
+        Some("bench") => bench::run(&args[1..]),
         Some("help" | "--help" | "-h") | None => {
             print!("{}", USAGE);
             Ok(())
@@ -51,6 +55,10 @@ tasks:
   fuzz --smoke [--time SECONDS]
          fuzz every target for SECONDS (default 20) each on a scratch copy
          of its corpus; fails on any crash
+  bench [-- CRITERION OPTIONS]
+         run the codec's benchmarks next to their peers (criterion's
+         options such as `--measurement-time 3` or a filter after `--`),
+         then print MB/s per implementation and smtpkit's ratios
 ";
 
 /// Runs `program` with `args` from the workspace root, echoing the command
