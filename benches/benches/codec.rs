@@ -34,6 +34,8 @@ use smtpkit_codec::{
 ///   addresses borrow where they can; MAIL and RCPT parameters are decoded
 ///   into flags and fields (ORCPT's xtext included), with lighter checks of
 ///   the address grammar.
+/// - `copy`: a plain copy of the stream, the floor of any parser that
+///   reads every octet.
 fn commands_parse(c: &mut Criterion) {
     const TRANSACTIONS: usize = 100;
     let stream = command_stream(TRANSACTIONS);
@@ -55,6 +57,11 @@ fn commands_parse(c: &mut Criterion) {
             b.iter(|| smtp_proto_commands(black_box(&stream)))
         });
     }
+    let mut out = Vec::with_capacity(stream.len());
+    group.throughput(Throughput::Bytes(stream.len() as u64));
+    group.bench_function(BenchmarkId::new("copy", "commands_parse_100tx"), |b| {
+        b.iter(|| copy(black_box(&stream), &mut out).len())
+    });
     group.finish();
 }
 
@@ -99,6 +106,7 @@ fn smtp_proto_commands(stream: &[u8]) -> usize {
 ///   typed capabilities (flags, SIZE, AUTH mechanisms) and an owned host
 ///   name; `ResponseReceiver::parse` reads a reply into a code, an enhanced
 ///   code and the text as an owned `String`.
+/// - `copy`: a plain copy of the replies.
 fn replies_parse(c: &mut Criterion) {
     const REPEAT: usize = 100;
     let ehlo = EHLO_REPLY.repeat(REPEAT);
@@ -139,6 +147,13 @@ fn replies_parse(c: &mut Criterion) {
         });
         group.bench_function(BenchmarkId::new("smtp-proto", input), |b| {
             b.iter(|| smtp_proto_replies(black_box(&singles)))
+        });
+    }
+    let mut out = Vec::with_capacity(ehlo.len().max(singles.len()));
+    for (input, stream) in [("replies_parse_ehlo10", &ehlo), ("replies_parse_single", &singles)] {
+        group.throughput(Throughput::Bytes(stream.len() as u64));
+        group.bench_function(BenchmarkId::new("copy", input), |b| {
+            b.iter(|| copy(black_box(stream), &mut out).len())
         });
     }
     group.finish();
@@ -211,10 +226,12 @@ fn smtp_proto_replies(stream: &[u8]) -> usize {
 ///   `dateparse` on `Date`, `msgidparse` on the message id fields,
 ///   `parse_content_type` on `Content-Type` and `get_value` (unfolding and
 ///   decoding encoded words) on `Subject`, each building owned values.
+/// - `copy`: a plain copy of each section.
 fn headers_parse(c: &mut Criterion) {
     let corpus = header_corpus();
     let fifty = vec![header_50_fields()];
     let options = HeaderOptions::default();
+    let mut out = Vec::new();
     let mut group = c.benchmark_group("headers_parse");
 
     for (input, sections) in
@@ -235,6 +252,9 @@ fn headers_parse(c: &mut Criterion) {
         group.bench_function(BenchmarkId::new("mailparse", input), |b| {
             b.iter(|| sum(sections, |section| mailparse_fields(black_box(section)).0))
         });
+        group.bench_function(BenchmarkId::new("copy", input), |b| {
+            b.iter(|| sum(sections, |section| copy(black_box(section), &mut out).len()))
+        });
     }
     group.finish();
 }
@@ -252,7 +272,7 @@ fn check_fields(sections: &[Vec<u8>], options: &HeaderOptions) {
 }
 
 /// The total of `count` over every section.
-fn sum(sections: &[Vec<u8>], count: impl Fn(&[u8]) -> usize) -> usize {
+fn sum(sections: &[Vec<u8>], mut count: impl FnMut(&[u8]) -> usize) -> usize {
     sections.iter().map(|section| count(section)).sum()
 }
 
