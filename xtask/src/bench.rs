@@ -170,7 +170,7 @@ fn table(measurements: &[Measurement]) -> String {
                 .filter(|other| !other.is_smtpkit())
                 .map(|other| {
                     let ratio = ours.megabytes_per_second() / other.megabytes_per_second();
-                    format!("{ratio:.2}x {}", other.implementation)
+                    format!("{}x {}", ratio_text(ratio), other.implementation)
                 })
                 .collect();
             if !ratios.is_empty() {
@@ -179,6 +179,18 @@ fn table(measurements: &[Measurement]) -> String {
         }
     }
     out
+}
+
+/// A ratio with two decimals, or with two significant digits where it is
+/// below one, so that a parser at a hundredth of a copy's speed does not
+/// read as zero.
+fn ratio_text(ratio: f64) -> String {
+    let decimals = if ratio > 0.0 && ratio < 1.0 {
+        (-ratio.log10()).ceil().clamp(0.0, 12.0) as usize + 1
+    } else {
+        2
+    };
+    format!("{ratio:.decimals$}")
 }
 
 #[cfg(test)]
@@ -242,6 +254,14 @@ headers / fields
   smtpkit-typed vs 0.50x mailparse
 ";
         assert_eq!(table(&measurements), expected);
+    }
+
+    #[test]
+    fn ratios_below_one_keep_two_significant_digits() {
+        assert_eq!(ratio_text(12.345), "12.35");
+        assert_eq!(ratio_text(0.25), "0.25");
+        assert_eq!(ratio_text(0.0037), "0.0037");
+        assert_eq!(ratio_text(0.01), "0.010");
     }
 
     #[test]
