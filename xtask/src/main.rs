@@ -7,10 +7,13 @@
 //!   checks, then `test`.
 //! - `cargo xtask fuzz`: a fuzzing campaign on one target of `fuzz/`, or
 //!   with `--smoke` a short run of every target, as CI does after `ci`.
+//! - `cargo xtask bench`: the codec's benchmarks, then a table of smtpkit's
+//!   throughput beside its peers'.
 //! - `cargo xtask bench-load`: messages per second of `smtpkit serve`
 //!   beside Postfix's smtp-sink, driven by smtp-source and `smtpkit load`.
 #![forbid(unsafe_code)]
 
+mod bench;
 mod bench_load;
 mod ci;
 mod fuzz;
@@ -26,6 +29,7 @@ fn main() -> ExitCode {
         Some("test") => test::run(),
         Some("ci") => ci::run(),
         Some("fuzz") => fuzz::run(&args[1..]),
+        Some("bench") => bench::run(&args[1..]),
         Some("bench-load") => bench_load::run(&args[1..]),
         Some("help" | "--help" | "-h") | None => {
             print!("{}", USAGE);
@@ -55,6 +59,10 @@ tasks:
   fuzz --smoke [--time SECONDS]
          fuzz every target for SECONDS (default 20) each on a scratch copy
          of its corpus; fails on any crash
+  bench [-- CRITERION OPTIONS]
+         run the codec's benchmarks next to their peers (criterion's
+         options such as `--measurement-time 3` or a filter after `--`),
+         then print MB/s per implementation and smtpkit's ratios
   bench-load [--messages N] [--timeout SECONDS]
          messages per second of `smtpkit serve` and Postfix's smtp-sink,
          each driven by smtp-source and `smtpkit load`: N 4096-octet
