@@ -48,25 +48,22 @@ pub fn split_line(
     allow_bare_lf: bool,
 ) -> Result<Status<&[u8]>, ParseError> {
     let window = &input[..input.len().min(limit)];
-    let Some(lf) = memchr::memchr(b'\n', window) else {
-        if let Some(cr) = bare_cr(window) {
-            return Err(ParseError::new(cr, ErrorKind::BareLineEnding));
+    // The first CR or LF decides: a line's content holds neither.
+    match memchr::memchr2(b'\r', b'\n', window) {
+        Some(lf) if window[lf] == b'\n' => {
+            if !allow_bare_lf {
+                return Err(ParseError::new(lf, ErrorKind::BareLineEnding));
+            }
+            Ok(Status::Complete { value: &input[..lf], consumed: lf + 1 })
         }
-        if input.len() >= limit {
-            return Err(ParseError::new(limit, ErrorKind::LineTooLong { limit }));
-        }
-        return Ok(Status::Incomplete);
-    };
-
-    let has_cr = lf > 0 && window[lf - 1] == b'\r';
-    let content_end = if has_cr { lf - 1 } else { lf };
-    if let Some(cr) = memchr::memchr(b'\r', &window[..content_end]) {
-        return Err(ParseError::new(cr, ErrorKind::BareLineEnding));
+        Some(cr) => match window.get(cr + 1) {
+            Some(b'\n') => Ok(Status::Complete { value: &input[..cr], consumed: cr + 2 }),
+            Some(_) => Err(ParseError::new(cr, ErrorKind::BareLineEnding)),
+            // A CR that ends the window may yet be followed by LF.
+            None => unfinished(input, limit),
+        },
+        None => unfinished(input, limit),
     }
-    if !has_cr && !allow_bare_lf {
-        return Err(ParseError::new(lf, ErrorKind::BareLineEnding));
-    }
-    Ok(Status::Complete { value: &input[..content_end], consumed: lf + 1 })
 }
 
 /// How many bytes of `input` to drop to get past the current line, for a
@@ -86,10 +83,13 @@ pub fn skip_line(input: &[u8]) -> Option<usize> {
     memchr::memchr(b'\n', input).map(|lf| lf + 1)
 }
 
-/// The offset of a CR that is followed by something other than LF; a CR at
-/// the very end may still be followed by LF and does not count.
-fn bare_cr(window: &[u8]) -> Option<usize> {
-    memchr::memchr_iter(b'\r', window).find(|&cr| cr + 1 < window.len())
+/// What a window without an end of line means: a line too long once
+/// `limit` octets are there, else one still arriving.
+fn unfinished(input: &[u8], limit: usize) -> Result<Status<&[u8]>, ParseError> {
+    if input.len() >= limit {
+        return Err(ParseError::new(limit, ErrorKind::LineTooLong { limit }));
+    }
+    Ok(Status::Incomplete)
 }
 
 #[cfg(test)]
@@ -151,5 +151,51 @@ mod tests {
             assert_eq!((error.offset(), error.kind()), (offset, &ErrorKind::BareLineEnding));
         }
         assert!(split_line(b"QU\rIT\n", 512, true).is_err(), "bare CR is never a line ending");
+    }
+
+    /// The framing rules spelled out one by one: the first LF within the
+    /// limit ends the line; a CR anywhere before it that is not followed
+    /// by LF is bare; without an LF, a CR followed by anything within the
+    /// limit is bare, then the limit decides.
+    fn reference(
+        input: &[u8],
+        limit: usize,
+        allow_bare_lf: bool,
+    ) -> Result<Status<&[u8]>, ParseError> {
+        let window = &input[..input.len().min(limit)];
+        let Some(lf) = window.iter().position(|&b| b == b'\n') else {
+            if let Some(cr) = window.iter().position(|&b| b == b'\r') {
+                if cr + 1 < window.len() {
+                    return Err(ParseError::new(cr, ErrorKind::BareLineEnding));
+                }
+            }
+            if input.len() >= limit {
+                return Err(ParseError::new(limit, ErrorKind::LineTooLong { limit }));
+            }
+            return Ok(Status::Incomplete);
+        };
+        let has_cr = lf > 0 && window[lf - 1] == b'\r';
+        let content_end = if has_cr { lf - 1 } else { lf };
+        if let Some(cr) = window[..content_end].iter().position(|&b| b == b'\r') {
+            return Err(ParseError::new(cr, ErrorKind::BareLineEnding));
+        }
+        if !has_cr && !allow_bare_lf {
+            return Err(ParseError::new(lf, ErrorKind::BareLineEnding));
+        }
+        Ok(Status::Complete { value: &input[..content_end], consumed: lf + 1 })
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn split_line_follows_the_framing_rules(
+            input in proptest::collection::vec(proptest::sample::select(b"ab\r\n".to_vec()), 0..24),
+            limit in 1usize..20,
+            allow_bare_lf: bool,
+        ) {
+            proptest::prop_assert_eq!(
+                split_line(&input, limit, allow_bare_lf),
+                reference(&input, limit, allow_bare_lf)
+            );
+        }
     }
 }
