@@ -322,7 +322,7 @@ impl<'a> Value<'a> {
 
     /// Decodes the value as xtext, refusing control characters.
     pub fn xtext(self) -> Result<Cow<'a, str>, nom::Err<Failure<'a>>> {
-        crate::xtext::decode_xtext(self.bytes(), true).map_err(|e| relocate(self.input, e))
+        crate::xtext::decode_xtext_str(self.text, true).map_err(|e| relocate(self.input, e))
     }
 }
 
@@ -366,7 +366,9 @@ pub(crate) fn esmtp_param<'a>(
 /// ```
 /// RFC 5321 §4.1.2, RFC 6531 §3.3 when `allow_utf8` is on.
 pub(crate) fn esmtp_value(input: &[u8], allow_utf8: bool) -> PResult<'_, &str> {
-    let mut i = 0;
+    // The usual value is all printable ASCII: skip it in one tight loop.
+    let mut i =
+        input.iter().position(|&b| !matches!(b, b'!'..=b'<' | b'>'..=b'~')).unwrap_or(input.len());
     while let Some(&byte) = input.get(i) {
         match byte {
             b' ' => break,

@@ -165,6 +165,19 @@ pub fn encode_utf8_addr(text: &str, out: &mut Vec<u8>) {
     }
 }
 
+/// Decodes xtext already read as text, like [`decode_xtext`]; a value
+/// without a hexchar is borrowed as it is, without reading it twice.
+pub(crate) fn decode_xtext_str(
+    text: &str,
+    refuse_controls: bool,
+) -> Result<Cow<'_, str>, ParseError> {
+    let bytes = text.as_bytes();
+    if memchr::memchr(b'+', bytes).is_none() && bytes.iter().all(|&b| is_xchar(b)) {
+        return Ok(Cow::Borrowed(text));
+    }
+    decode_xtext(bytes, refuse_controls)
+}
+
 /// Decodes xtext like [`decode`]; with `refuse_controls` a hexchar that
 /// stands for a control character (%x00-1F, %x7F) is an error, for values
 /// such as addresses and envelope identifiers that cannot hold one.
@@ -525,6 +538,11 @@ mod tests {
             let _ = decode(&input);
             let _ = decode_xtext(&input, flag);
             let _ = decode_utf8_addr_checked(&input, flag, !flag);
+        }
+
+        #[test]
+        fn text_and_bytes_decode_alike(text in "[ -~\u{80}-\u{10FFFF}]{0,16}", flag in any::<bool>()) {
+            prop_assert_eq!(decode_xtext_str(&text, flag), decode_xtext(text.as_bytes(), flag));
         }
     }
 }
