@@ -287,8 +287,8 @@ fn parameters(parameters: &[mime::Parameter]) -> (String, Value, Value) {
     (text, Value::Object(values), Value::Object(extended))
 }
 
-fn received_view(received: received::Received) -> (String, Value) {
-    let clause = |c: &Option<received::Clause>| c.as_ref().map(|c| c.value.clone());
+fn received_view(received: received::Received<'_>) -> (String, Value) {
+    let clause = |c: &Option<received::Clause<'_>>| c.as_ref().map(|c| c.value.to_string());
     let date = received.date.to_rfc3339();
     let mut text = Vec::new();
     for (label, value) in [

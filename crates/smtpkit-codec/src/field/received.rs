@@ -8,6 +8,8 @@
 //! clauses it recognises, keeps every token as written, and then reads
 //! the date after the last `;` with [`date_time`].
 
+use std::borrow::Cow;
+
 use super::date::{date_time, DateTime};
 use crate::error::{ErrorKind, ParseError};
 
@@ -18,13 +20,23 @@ use crate::error::{ErrorKind, ParseError};
 /// `mail.example` and the comment, which RFC 5321 §4.4 calls TCP-info,
 /// is `mail.example [192.0.2.1]`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct Clause {
+pub struct Clause<'a> {
     /// The token after the keyword; an address in angle brackets loses its
     /// brackets.
-    pub value: String,
+    pub value: Cow<'a, str>,
     /// The text of the comment right after the value, without its outer
     /// parentheses.
-    pub comment: Option<String>,
+    pub comment: Option<Cow<'a, str>>,
+}
+
+impl Clause<'_> {
+    /// Detaches the clause from the field it borrows from.
+    pub fn into_owned(self) -> Clause<'static> {
+        Clause {
+            value: Cow::Owned(self.value.into_owned()),
+            comment: self.comment.map(|c| Cow::Owned(c.into_owned())),
+        }
+    }
 }
 
 /// A `Received:` field's value: its tokens, the clauses among them, and
@@ -43,25 +55,43 @@ pub struct Clause {
 /// assert_eq!(trace.date.to_rfc3339(), "2003-07-01T10:52:37+02:00");
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct Received {
+pub struct Received<'a> {
     /// `from`: the host the message came from (its HELO name).
-    pub from: Option<Clause>,
+    pub from: Option<Clause<'a>>,
     /// `by`: the host that received it.
-    pub by: Option<Clause>,
+    pub by: Option<Clause<'a>>,
     /// `via`: the link, such as `TCP`.
-    pub via: Option<Clause>,
+    pub via: Option<Clause<'a>>,
     /// `with`: the protocol, such as `ESMTPS`.
-    pub with: Option<Clause>,
+    pub with: Option<Clause<'a>>,
     /// `id`: the receiving host's queue identifier.
-    pub id: Option<Clause>,
+    pub id: Option<Clause<'a>>,
     /// `for`: the recipient the message was received for.
-    pub for_: Option<Clause>,
+    pub for_: Option<Clause<'a>>,
     /// Every token before the date as written, folds removed: words,
     /// comments with their parentheses, quoted strings with their quotes,
     /// addresses with their angle brackets, and any `;` before the last.
-    pub tokens: Vec<String>,
+    /// A token borrows from the field unless it had to be unfolded or
+    /// held octets that are not UTF-8 (each replaced by U+FFFD).
+    pub tokens: Vec<Cow<'a, str>>,
     /// The date after the last `;`.
     pub date: DateTime,
+}
+
+impl Received<'_> {
+    /// Detaches the value from the field it borrows from.
+    pub fn into_owned(self) -> Received<'static> {
+        Received {
+            from: self.from.map(Clause::into_owned),
+            by: self.by.map(Clause::into_owned),
+            via: self.via.map(Clause::into_owned),
+            with: self.with.map(Clause::into_owned),
+            id: self.id.map(Clause::into_owned),
+            for_: self.for_.map(Clause::into_owned),
+            tokens: self.tokens.into_iter().map(|t| Cow::Owned(t.into_owned())).collect(),
+            date: self.date,
+        }
+    }
 }
 
 /// Parses the value of a `Received:` field, without its final line
@@ -94,7 +124,7 @@ pub struct Received {
 /// [`ErrorKind::Syntax`] at the end when there is no `;`; otherwise the
 /// errors of [`date_time`] for what follows the last `;`, with offsets into
 /// `value`.
-pub fn received(value: &[u8]) -> Result<Received, ParseError> {
+pub fn received(value: &[u8]) -> Result<Received<'_>, ParseError> {
     let Some(semicolon) = last_semicolon(value) else {
         return Err(ParseError::new(value.len(), ErrorKind::Syntax { expected: "\";\"" }));
     };
@@ -111,33 +141,33 @@ pub fn received(value: &[u8]) -> Result<Received, ParseError> {
         tokens,
         date,
     };
-    let words: Vec<usize> =
-        (0..trace.tokens.len()).filter(|&i| !trace.tokens[i].starts_with('(')).collect();
-    for (n, &i) in words.iter().enumerate() {
-        let Some(&value_at) = words.get(n + 1) else { break };
-        let keyword = trace.tokens[i].to_ascii_lowercase();
+    let mut words = (0..trace.tokens.len()).filter(|&i| !trace.tokens[i].starts_with('('));
+    let mut previous = words.next();
+    for value_at in words {
+        let Some(keyword_at) = previous.replace(value_at) else { break };
+        let Some(index) = keyword_index(&trace.tokens[keyword_at]) else { continue };
         let value = &trace.tokens[value_at];
-        if is_keyword(value) {
+        if keyword_index(value).is_some() {
             continue;
         }
-        let clause = Clause {
-            value: strip_angle_brackets(value).to_owned(),
-            comment: trace
-                .tokens
-                .get(value_at + 1)
-                .and_then(|t| t.strip_prefix('('))
-                .map(|t| t.strip_suffix(')').unwrap_or(t).to_owned()),
+        let slot = match index {
+            0 => &mut trace.from,
+            1 => &mut trace.by,
+            2 => &mut trace.via,
+            3 => &mut trace.with,
+            4 => &mut trace.id,
+            _ => &mut trace.for_,
         };
-        let slot = match keyword.as_str() {
-            "from" => &mut trace.from,
-            "by" => &mut trace.by,
-            "via" => &mut trace.via,
-            "with" => &mut trace.with,
-            "id" => &mut trace.id,
-            "for" => &mut trace.for_,
-            _ => continue,
-        };
-        slot.get_or_insert(clause);
+        if slot.is_none() {
+            *slot = Some(Clause {
+                value: map_cow(value, strip_angle_brackets),
+                comment: trace
+                    .tokens
+                    .get(value_at + 1)
+                    .filter(|t| t.starts_with('('))
+                    .map(|t| map_cow(t, strip_parentheses)),
+            });
+        }
     }
     Ok(trace)
 }
@@ -165,25 +195,51 @@ fn last_semicolon(value: &[u8]) -> Option<usize> {
 
 /// Splits the part before the date into tokens, never failing: an
 /// unclosed comment, quoted string or angle address runs to the end.
-fn tokens(input: &[u8]) -> Vec<String> {
-    let mut tokens = Vec::new();
+fn tokens(input: &[u8]) -> Vec<Cow<'_, str>> {
+    // One check of the whole part, after which a token is a slice of it.
+    let text = std::str::from_utf8(input).ok();
+    let mut tokens = Vec::with_capacity(16);
     let mut i = 0;
     loop {
-        i += input[i..].iter().take_while(|b| b" \t\r\n".contains(b)).count();
+        i += input[i..].iter().take_while(|&&b| is_space(b)).count();
         let rest = &input[i..];
-        let len = match rest.first() {
+        // Only a comment, a quoted string or an address can hold a fold.
+        let (len, may_fold) = match rest.first() {
             None => return tokens,
-            Some(b'(') => comment_len(rest),
-            Some(b'"') => quoted_len(rest),
-            Some(b'<') => rest.iter().position(|&b| b == b'>').map_or(rest.len(), |p| p + 1),
-            Some(b';') => 1,
-            Some(_) => rest.iter().take_while(|b| !b" \t\r\n(\"<;".contains(b)).count(),
+            Some(b'(') => (comment_len(rest), true),
+            Some(b'"') => (quoted_len(rest), true),
+            Some(b'<') => {
+                (rest.iter().position(|&b| b == b'>').map_or(rest.len(), |p| p + 1), true)
+            }
+            Some(b';') => (1, false),
+            Some(_) => {
+                let word = rest.iter().take_while(|&&b| !is_space(b) && !is_special(b)).count();
+                (word, false)
+            }
         };
-        let text: Vec<u8> =
-            rest[..len].iter().copied().filter(|&b| b != b'\r' && b != b'\n').collect();
-        tokens.push(String::from_utf8_lossy(&text).into_owned());
+        let token = &rest[..len];
+        let token = if may_fold && token.iter().any(|&b| b == b'\r' || b == b'\n') {
+            let unfolded: Vec<u8> =
+                token.iter().copied().filter(|&b| b != b'\r' && b != b'\n').collect();
+            Cow::Owned(String::from_utf8_lossy(&unfolded).into_owned())
+        } else if let Some(token) = text.and_then(|text| text.get(i..i + len)) {
+            Cow::Borrowed(token)
+        } else {
+            String::from_utf8_lossy(token)
+        };
+        tokens.push(token);
         i += len;
     }
+}
+
+/// True for the octets between tokens.
+fn is_space(byte: u8) -> bool {
+    matches!(byte, b' ' | b'\t' | b'\r' | b'\n')
+}
+
+/// True for the octets that start a token of their own.
+fn is_special(byte: u8) -> bool {
+    matches!(byte, b'(' | b'"' | b'<' | b';')
 }
 
 /// The length of the comment at the start of `input`, nested ones
@@ -223,12 +279,32 @@ fn quoted_len(input: &[u8]) -> usize {
     input.len()
 }
 
-fn is_keyword(token: &str) -> bool {
-    ["from", "by", "via", "with", "id", "for"].iter().any(|k| token.eq_ignore_ascii_case(k))
+/// The clause keywords of RFC 5321 §4.4, in the order of [`Received`]'s
+/// fields.
+const KEYWORDS: [&str; 6] = ["from", "by", "via", "with", "id", "for"];
+
+/// The index in [`KEYWORDS`] of `token`, in any case.
+fn keyword_index(token: &str) -> Option<usize> {
+    KEYWORDS.iter().position(|k| token.eq_ignore_ascii_case(k))
 }
 
 fn strip_angle_brackets(token: &str) -> &str {
     token.strip_prefix('<').and_then(|t| t.strip_suffix('>')).unwrap_or(token)
+}
+
+/// A comment's text without its parentheses; an unclosed one keeps what
+/// it has.
+fn strip_parentheses(token: &str) -> &str {
+    let token = token.strip_prefix('(').unwrap_or(token);
+    token.strip_suffix(')').unwrap_or(token)
+}
+
+/// `part` of `token`, borrowed from the field when the token is.
+fn map_cow<'a>(token: &Cow<'a, str>, part: fn(&str) -> &str) -> Cow<'a, str> {
+    match token {
+        Cow::Borrowed(token) => Cow::Borrowed(part(token)),
+        Cow::Owned(token) => Cow::Owned(part(token).to_owned()),
+    }
 }
 
 #[cfg(test)]
@@ -240,9 +316,25 @@ mod tests {
     /// The values of the six clauses, from `from` to `for`.
     type Clauses<'a> = [Option<&'a str>; 6];
 
-    fn clauses(trace: &Received) -> Clauses<'_> {
+    fn clauses<'t>(trace: &'t Received<'_>) -> Clauses<'t> {
         [&trace.from, &trace.by, &trace.via, &trace.with, &trace.id, &trace.for_]
-            .map(|c| c.as_ref().map(|c| c.value.as_str()))
+            .map(|c| c.as_ref().map(|c| c.value.as_ref()))
+    }
+
+    #[test]
+    fn tokens_borrow_from_the_field_unless_unfolded() {
+        let value =
+            b"from a.example (HELO\r\n a.example) by \xffb.example; 1 Jul 2003 10:52:37 +0200";
+        let trace = received(value).expect("valid");
+        let borrowed: Vec<bool> =
+            trace.tokens.iter().map(|t| matches!(t, Cow::Borrowed(_))).collect();
+        assert_eq!(borrowed, [true, true, false, true, false]);
+        assert_eq!(trace.tokens[2], "(HELO a.example)");
+        assert_eq!(trace.tokens[4], "\u{fffd}b.example");
+        let from = trace.from.clone().expect("a from clause");
+        assert!(matches!(from.value, Cow::Borrowed("a.example")));
+        assert_eq!(from.comment.as_deref(), Some("HELO a.example"));
+        assert_eq!(trace.clone().into_owned(), trace);
     }
 
     #[test]

@@ -117,7 +117,7 @@ impl HeaderSection<'_> {
     /// assert!(received[1].is_err());
     /// # Ok::<(), smtpkit_codec::ParseError>(())
     /// ```
-    pub fn received(&self) -> impl Iterator<Item = Result<Received, ParseError>> + '_ {
+    pub fn received(&self) -> impl Iterator<Item = Result<Received<'_>, ParseError>> + '_ {
         self.get_all("Received").map(|field| received::received(field.raw_value()))
     }
 
@@ -339,10 +339,10 @@ mod tests {
             section.received().collect::<Result<_, _>>().expect("all valid");
         let hosts: Vec<_> = received
             .iter()
-            .map(|r| r.by.as_ref().map(|c| c.value.as_str()).expect("a by clause"))
+            .map(|r| r.by.as_ref().map(|c| c.value.as_ref()).expect("a by clause"))
             .collect();
         assert_eq!(hosts, ["mx.example", "relay.example"]);
-        assert_eq!(received[0].with.as_ref().map(|c| c.value.as_str()), Some("ESMTP"));
+        assert_eq!(received[0].with.as_ref().map(|c| c.value.as_ref()), Some("ESMTP"));
         assert_eq!(received[1].date.to_rfc3339(), "2003-07-01T10:52:37+02:00");
     }
 }
