@@ -6,7 +6,9 @@
 //! messages. Both drivers send one command at a time (smtp-source does not
 //! pipeline, so `smtpkit load` runs without `--pipelining`) and keep each
 //! session on one connection. The rate is messages over the wall time of
-//! the driver's process, the same clock for both. Every child process is
+//! the driver's process, the same clock for both. Beside it, the server's
+//! CPU time per message: the user and system time `/proc` reports for the
+//! server's process, before and after the run. Every child process is
 //! bounded in time, and both servers are killed when the task ends, also
 //! on error.
 
@@ -88,14 +90,15 @@ pub(crate) fn run(args: &[String]) -> anyhow::Result<()> {
     // The store is bounded in octets so that large messages cannot fill
     // the memory; the oldest are dropped first.
     serve.args(["serve", "--quiet", "--max-store-bytes", "67108864", "--listen", &serve_addr]);
-    let _serve = Server::start(serve, &serve_addr).context("starting smtpkit serve")?;
+    let serve_server = Server::start(serve, &serve_addr).context("starting smtpkit serve")?;
     let mut sink = Command::new("smtp-sink");
     if is_root() {
         // smtp-sink refuses to run as root without a user to switch to.
         sink.args(["-u", "nobody"]);
     }
     sink.args([sink_addr.as_str(), "256"]);
-    let _sink = Server::start(sink, &sink_addr).context("starting smtp-sink")?;
+    let sink_server = Server::start(sink, &sink_addr).context("starting smtp-sink")?;
+    let ticks = clock_ticks()?;
 
     let mut rows = Vec::new();
     for size in SIZES {
@@ -103,8 +106,8 @@ pub(crate) fn run(args: &[String]) -> anyhow::Result<()> {
         for sessions in SESSIONS {
             for driver in [Driver::SmtpSource, Driver::SmtpkitLoad] {
                 let run = Run { driver, sessions, messages, size };
-                let serve = run.measure(&smtpkit, &serve_addr, options.timeout)?;
-                let sink = run.measure(&smtpkit, &sink_addr, options.timeout)?;
+                let serve = run.measure(&smtpkit, &serve_server, options.timeout, ticks)?;
+                let sink = run.measure(&smtpkit, &sink_server, options.timeout, ticks)?;
                 rows.push(Row { run, serve, sink });
             }
         }
@@ -165,23 +168,46 @@ impl Run {
         }
     }
 
-    /// Runs the driver against `addr` and returns messages per second.
-    fn measure(&self, smtpkit: &Path, addr: &str, timeout: Duration) -> anyhow::Result<f64> {
-        let mut command = self.command(smtpkit, addr, timeout);
+    /// Runs the driver against `server` and measures the rate and the
+    /// server's CPU time per message.
+    fn measure(
+        &self,
+        smtpkit: &Path,
+        server: &Server,
+        timeout: Duration,
+        ticks: u64,
+    ) -> anyhow::Result<Measure> {
+        let mut command = self.command(smtpkit, &server.addr, timeout);
         eprintln!("xtask: $ {command:?}");
+        let before = cpu_time(server.child.id(), ticks)?;
         let elapsed = run_bounded(&mut command, timeout)?;
-        Ok(rate(self.messages, elapsed))
+        let cpu = cpu_time(server.child.id(), ticks)?.saturating_sub(before);
+        Ok(Measure { rate: rate(self.messages, elapsed), cpu: cpu / self.messages_u32() })
     }
+
+    /// The count of messages as a divisor of a duration.
+    fn messages_u32(&self) -> u32 {
+        u32::try_from(self.messages).unwrap_or(u32::MAX).max(1)
+    }
+}
+
+/// What one run against one server measured.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Measure {
+    /// Messages per second.
+    pub(crate) rate: f64,
+    /// The server's CPU time (user and system) per message.
+    pub(crate) cpu: Duration,
 }
 
 /// One line of the table: a run against each server.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) struct Row {
     pub(crate) run: Run,
-    /// Messages per second to `smtpkit serve`.
-    pub(crate) serve: f64,
-    /// Messages per second to smtp-sink.
-    pub(crate) sink: f64,
+    /// Against `smtpkit serve`.
+    pub(crate) serve: Measure,
+    /// Against smtp-sink.
+    pub(crate) sink: Measure,
 }
 
 /// Events per second, zero for no time at all.
@@ -195,33 +221,85 @@ pub(crate) fn rate(count: u64, elapsed: Duration) -> f64 {
 }
 
 /// The table of rates, one line per run, with the ratio smtpkit serve to
-/// smtp-sink.
+/// smtp-sink, and each server's CPU time per message.
 pub(crate) fn table(rows: &[Row]) -> String {
     let mut out = format!(
-        "{:>8} {:>8} {:>8}  {:<12} {:>14} {:>14} {:>10}\n",
-        "octets", "sessions", "messages", "driver", "smtpkit serve", "smtp-sink", "serve/sink"
+        "{:>8} {:>8} {:>8}  {:<12} {:>14} {:>14} {:>10} {:>10} {:>10}\n",
+        "octets",
+        "sessions",
+        "messages",
+        "driver",
+        "smtpkit serve",
+        "smtp-sink",
+        "serve/sink",
+        "serve cpu",
+        "sink cpu"
     );
     for row in rows {
-        let ratio =
-            if row.sink > 0.0 { format!("{:.2}", row.serve / row.sink) } else { "-".into() };
+        let (serve, sink) = (row.serve.rate, row.sink.rate);
+        let ratio = if sink > 0.0 { format!("{:.2}", serve / sink) } else { "-".into() };
         let _ = writeln!(
             out,
-            "{:>8} {:>8} {:>8}  {:<12} {:>14.1} {:>14.1} {:>10}",
+            "{:>8} {:>8} {:>8}  {:<12} {:>14.1} {:>14.1} {:>10} {:>10.1} {:>10.1}",
             row.run.size,
             row.run.sessions,
             row.run.messages,
             row.run.driver.name(),
-            row.serve,
-            row.sink,
-            ratio
+            serve,
+            sink,
+            ratio,
+            micros(row.serve.cpu),
+            micros(row.sink.cpu),
         );
     }
-    out.push_str("(messages per second)\n");
+    out.push_str("(messages per second; server CPU time in microseconds per message)\n");
     out
 }
 
+/// A duration in microseconds.
+fn micros(duration: Duration) -> f64 {
+    duration.as_secs_f64() * 1e6
+}
+
+/// The user and system time process `pid` has used, from the 14th and
+/// 15th fields of `/proc/PID/stat`, counted in `ticks` per second.
+fn cpu_time(pid: u32, ticks: u64) -> anyhow::Result<Duration> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .with_context(|| format!("reading the CPU time of process {pid}"))?;
+    parse_cpu_time(&stat, ticks).with_context(|| format!("/proc/{pid}/stat: {stat:?}"))
+}
+
+/// The user and system time in a `/proc/PID/stat` line.
+fn parse_cpu_time(stat: &str, ticks: u64) -> anyhow::Result<Duration> {
+    // The command name, in parentheses, may hold spaces and parentheses:
+    // the fields are counted from after its last ')', where the 3rd is.
+    let (_, fields) = stat.rsplit_once(')').context("no command name")?;
+    let fields: Vec<&str> = fields.split_whitespace().collect();
+    let field = |n: usize| -> anyhow::Result<u64> {
+        let text = fields.get(n - 3).with_context(|| format!("no field {n}"))?;
+        text.parse().with_context(|| format!("field {n} is not a count"))
+    };
+    let used = field(14)? + field(15)?;
+    if ticks == 0 {
+        bail!("zero clock ticks per second");
+    }
+    Ok(Duration::from_secs(used / ticks)
+        + Duration::from_nanos(used % ticks * 1_000_000_000 / ticks))
+}
+
+/// The clock ticks per second that `/proc` counts CPU time in.
+fn clock_ticks() -> anyhow::Result<u64> {
+    let output = Command::new("getconf").arg("CLK_TCK").output().context("running getconf")?;
+    let text = String::from_utf8_lossy(&output.stdout);
+    text.trim().parse().with_context(|| format!("getconf CLK_TCK printed {text:?}"))
+}
+
 /// A server process, killed when dropped.
-struct Server(Child);
+struct Server {
+    child: Child,
+    /// The address it listens on.
+    addr: String,
+}
 
 impl Server {
     /// Starts `command` with its output discarded and waits until `addr`
@@ -234,10 +312,10 @@ impl Server {
             .stderr(Stdio::null())
             .spawn()
             .context("could not start it")?;
-        let mut server = Self(child);
+        let mut server = Self { child, addr: addr.to_owned() };
         let started = Instant::now();
         while TcpStream::connect(addr).is_err() {
-            if let Some(status) = server.0.try_wait()? {
+            if let Some(status) = server.child.try_wait()? {
                 bail!("it exited with {status}");
             }
             if started.elapsed() > LISTEN_LIMIT {
@@ -252,8 +330,8 @@ impl Server {
 impl Drop for Server {
     fn drop(&mut self) {
         // A server that already ended needs no kill.
-        let _ = self.0.kill();
-        let _ = self.0.wait();
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }
 
@@ -338,14 +416,38 @@ mod tests {
     #[test]
     fn the_table_has_a_line_per_run_and_the_ratio() {
         let run = Run { driver: Driver::SmtpkitLoad, sessions: 20, messages: 400, size: 102_400 };
-        let rows = [Row { run, serve: 1500.0, sink: 3000.0 }, Row { run, serve: 10.0, sink: 0.0 }];
+        let measure = |rate, micros| Measure { rate, cpu: Duration::from_micros(micros) };
+        let rows = [
+            Row { run, serve: measure(1500.0, 120), sink: measure(3000.0, 80) },
+            Row { run, serve: measure(10.0, 1), sink: measure(0.0, 0) },
+        ];
         let table = table(&rows);
         let lines: Vec<&str> = table.lines().collect();
         assert_eq!(lines.len(), 4, "{table}");
-        assert!(lines[0].contains("smtpkit serve") && lines[0].ends_with("serve/sink"));
+        assert!(lines[0].contains("smtpkit serve") && lines[0].ends_with("sink cpu"));
         assert!(lines[1].contains("smtpkit load"), "{table}");
-        assert!(lines[1].ends_with(" 1500.0         3000.0       0.50"), "{table}");
-        assert!(lines[2].ends_with(" -"), "{table}");
-        assert_eq!(lines[3], "(messages per second)");
+        assert!(
+            lines[1].ends_with(" 1500.0         3000.0       0.50      120.0       80.0"),
+            "{table}"
+        );
+        assert!(lines[2].ends_with(" -        1.0        0.0"), "{table}");
+        assert!(lines[3].starts_with("(messages per second;"));
+    }
+
+    #[test]
+    fn cpu_time_is_read_after_the_command_name() {
+        let stat = "4242 (smtp sink) (x) S 1 4242 4242 0 -1 4194560 120 0 0 0 250 37 0 0 20 0 1 0";
+        assert_eq!(parse_cpu_time(stat, 100).expect("valid"), Duration::from_millis(2870));
+        assert_eq!(parse_cpu_time(stat, 1000).expect("valid"), Duration::from_millis(287));
+        assert!(parse_cpu_time("4242 (x) S 1 2", 100).is_err(), "too few fields");
+        assert!(parse_cpu_time("4242 x S", 100).is_err(), "no command name");
+        assert!(parse_cpu_time(stat, 0).is_err(), "no ticks");
+    }
+
+    #[test]
+    fn this_process_has_a_cpu_time() {
+        let ticks = clock_ticks().expect("getconf CLK_TCK");
+        assert!(ticks > 0);
+        cpu_time(std::process::id(), ticks).expect("this process's own stat");
     }
 }

@@ -64,8 +64,9 @@ tasks:
          options such as `--measurement-time 3` or a filter after `--`),
          then print MB/s per implementation and smtpkit's ratios
   bench-load [--messages N] [--timeout SECONDS]
-         messages per second of `smtpkit serve` and Postfix's smtp-sink,
-         each driven by smtp-source and `smtpkit load`: N 4096-octet
+         messages per second and server CPU time per message of
+         `smtpkit serve` and Postfix's smtp-sink, each driven by
+         smtp-source and `smtpkit load`: N 4096-octet
          messages a run (default 30000), a fifth as many of 102400 octets;
          each driver stopped after SECONDS (default 60)
 ";
