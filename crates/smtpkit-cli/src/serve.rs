@@ -73,9 +73,14 @@ enum LineEndings {
 }
 
 /// Serves until Ctrl-C or SIGTERM.
+///
+/// The server runs on one thread. Its sessions do little work between
+/// reads, so what a second worker thread adds is mostly waking the other
+/// thread and moving sessions between them: on two cores, one thread
+/// accepts more messages per second, with less CPU time per message, and
+/// leaves the other core to the clients.
 pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
+    let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .context("starting the async runtime")?;
