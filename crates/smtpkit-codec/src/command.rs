@@ -135,6 +135,12 @@ pub fn parse_command<'a>(
 /// # Errors
 ///
 /// As [`parse_command`], with offsets into `line`.
+// TODO(perf): a MAIL or RCPT line parses at about half the speed of
+// smtp-proto's. Each part that becomes a `&str` (local-part, domain,
+// parameter keyword and value) is checked as UTF-8 on its own, and the
+// 304-octet `Command`, with its parameters inline, is moved through
+// three layers on its way out. Reading the line as UTF-8 once and slicing
+// it, and keeping the parameters out of line, would remove most of both.
 pub fn command_line<'a>(
     line: &'a [u8],
     options: &CommandOptions,
