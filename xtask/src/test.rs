@@ -38,6 +38,11 @@ const REQUIRED_TOOLS: &[Tool] = &[
     Tool { probe: &["curl", "--version"], install: Install::Apt("curl") },
     Tool { probe: &["sh", "-c", "command -v smtp-sink"], install: Install::Apt("postfix") },
     Tool { probe: &["sh", "-c", "command -v swaks"], install: Install::Apt("swaks") },
+    // swaks speaks TLS through these Perl modules.
+    Tool {
+        probe: &["perl", "-MNet::SSLeay", "-MIO::Socket::SSL", "-e", "1"],
+        install: Install::Apt("libio-socket-ssl-perl"),
+    },
     Tool { probe: &["python3", "-c", "import aiosmtpd"], install: Install::Pip("aiosmtpd") },
 ];
 

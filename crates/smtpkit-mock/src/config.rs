@@ -68,6 +68,13 @@ pub struct SessionConfig {
     /// What to do with a bare CR or LF in the data after DATA.
     /// Default [`BareLineEndings::Reject`].
     pub bare_line_endings: BareLineEndings,
+    /// Offer STARTTLS (RFC 3207). The session only answers the command;
+    /// the I/O layer does the handshake, so a server turns this on when
+    /// it has a certificate. Default off.
+    pub starttls: bool,
+    /// Refuse MAIL with 530 5.7.0 until the session runs over TLS.
+    /// Default off.
+    pub require_tls: bool,
 }
 
 impl Default for SessionConfig {
@@ -85,6 +92,8 @@ impl Default for SessionConfig {
             max_recipients: DEFAULT_RECIPIENTS_LIMIT,
             max_errors: DEFAULT_ERRORS_LIMIT,
             bare_line_endings: BareLineEndings::Reject,
+            starttls: false,
+            require_tls: false,
         }
     }
 }

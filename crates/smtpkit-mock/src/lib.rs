@@ -43,6 +43,7 @@ mod rules;
 mod server;
 mod session;
 mod store;
+mod tls;
 mod transcript;
 
 pub use config::{
@@ -63,6 +64,7 @@ pub use session::{CloseReason, Event, Session, SessionSetup};
 pub use store::{
     summary, Reservation, Store, Stored, StoredMessage, WaitError, DEFAULT_STORE_CAPACITY,
 };
+pub use tls::{ServerTls, Tls, TlsError, TlsFacts};
 pub use transcript::{Direction, Transcript, TRANSCRIPT_LIMIT};
 
 pub use smtpkit_codec as codec;

@@ -6,6 +6,7 @@ use smtpkit_codec::{
     ReversePath,
 };
 
+use crate::tls::TlsFacts;
 use crate::transcript::Transcript;
 
 /// A message the session accepted: emitted as
@@ -105,6 +106,8 @@ pub struct SessionFacts {
     pub peer: String,
     /// The last greeting the client sent, if any.
     pub hello: Option<Hello>,
+    /// The session's TLS, once it runs over TLS.
+    pub tls: Option<TlsFacts>,
 }
 
 /// A client's greeting command and the name it gave.

@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use smtpkit_codec::{EnhancedStatusCode, Reply, ReplyClass, ReplyCode};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{watch, Semaphore};
 use tokio::task::{JoinHandle, JoinSet};
@@ -25,6 +25,7 @@ use crate::session::{Event, Session, SessionSetup};
 use crate::store::{
     summary, Reservation, Store, Stored, StoredMessage, WaitError, DEFAULT_STORE_CAPACITY,
 };
+use crate::tls::{ServerTls, Tls, TlsFacts};
 use crate::transcript::Direction;
 
 /// How many sessions may be open at once by default.
@@ -87,6 +88,12 @@ pub struct MockServerBuilder {
     rules: Rules,
     /// Where accepted messages are also delivered, if anywhere.
     maildirs: Option<Arc<Maildirs>>,
+    /// The certificate for STARTTLS and implicit TLS, if any.
+    tls: Option<Tls>,
+    /// Where to listen for implicit TLS, if anywhere.
+    implicit_tls: Option<SocketAddr>,
+    /// The TLS configuration made from `tls` at start.
+    server_tls: Option<ServerTls>,
 }
 
 impl std::fmt::Debug for MockServerBuilder {
@@ -99,6 +106,8 @@ impl std::fmt::Debug for MockServerBuilder {
             .field("data_deadline", &self.data_deadline)
             .field("store_capacity", &self.store_capacity)
             .field("evict_oldest", &self.evict_oldest)
+            .field("tls", &self.tls)
+            .field("implicit_tls", &self.implicit_tls)
             .finish_non_exhaustive()
     }
 }
@@ -119,6 +128,9 @@ impl Default for MockServerBuilder {
             on_message: None,
             rules: Rules::default(),
             maildirs: None,
+            tls: None,
+            implicit_tls: None,
+            server_tls: None,
         }
     }
 }
@@ -196,6 +208,29 @@ impl MockServerBuilder {
         self
     }
 
+    /// Offers STARTTLS (RFC 3207) with the certificate of `tls`, made or
+    /// read when the server starts. A [`Tls::SelfSigned`] server hands out
+    /// its authority's certificate as [`MockServer::tls_ca_pem`].
+    pub fn tls(mut self, tls: Tls) -> Self {
+        self.tls = Some(tls);
+        self
+    }
+
+    /// Refuses MAIL with 530 5.7.0 until the session runs over TLS; needs
+    /// [`tls`](Self::tls) to be of use.
+    pub fn require_tls(mut self, require: bool) -> Self {
+        self.session.require_tls = require;
+        self
+    }
+
+    /// Also listens on `addr` for connections that are TLS from their
+    /// first byte (RFC 8314), with the certificate of [`tls`](Self::tls);
+    /// port 0 picks a free port, given by [`MockServer::implicit_tls_addr`].
+    pub fn implicit_tls(mut self, addr: SocketAddr) -> Self {
+        self.implicit_tls = Some(addr);
+        self
+    }
+
     /// Sets a function that sees every session's bytes.
     pub fn on_io(
         mut self,
@@ -218,26 +253,52 @@ impl MockServerBuilder {
     ///
     /// # Errors
     ///
-    /// The I/O error of binding, or of a session setting that cannot work
-    /// (an invalid hostname).
-    pub async fn start(self) -> std::io::Result<MockServer> {
+    /// The I/O error of binding, or of a setting that cannot work (an
+    /// invalid hostname, a certificate that cannot be made or read, an
+    /// implicit TLS listener without a certificate).
+    pub async fn start(mut self) -> std::io::Result<MockServer> {
+        let invalid = |e: &dyn std::fmt::Display| {
+            std::io::Error::new(std::io::ErrorKind::InvalidInput, e.to_string())
+        };
+        if let Some(tls) = &self.tls {
+            let server_tls =
+                ServerTls::new(tls, &self.session.hostname).map_err(|e| invalid(&e))?;
+            self.server_tls = Some(server_tls);
+            self.session.starttls = true;
+        } else if self.implicit_tls.is_some() {
+            return Err(invalid(&"an implicit TLS listener needs a certificate"));
+        }
         // The replies every session sends alike are built once, and a bad
         // hostname is refused here rather than at every connection.
-        let setup = SessionSetup::new(self.session.clone())
-            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
+        let setup = SessionSetup::new(self.session.clone()).map_err(|e| invalid(&e))?;
         let listener = TcpListener::bind(self.listen).await?;
         let addr = listener.local_addr()?;
+        let implicit = match self.implicit_tls {
+            Some(addr) => Some(TcpListener::bind(addr).await?),
+            None => None,
+        };
+        let implicit_tls_addr = implicit.as_ref().map(TcpListener::local_addr).transpose()?;
+        let tls_ca_pem = self.server_tls.as_ref().and_then(|t| t.ca_pem().map(str::to_owned));
         let store = Arc::new(Store::with_byte_capacity(
             self.store_capacity,
             self.store_bytes,
             self.evict_oldest,
         ));
         let (shutdown, shutdown_rx) = watch::channel(false);
-        info!(%addr, "listening");
+        info!(%addr, ?implicit_tls_addr, "listening");
         let rules = self.rules.clone();
+        let listeners = Listeners { plain: listener, implicit };
         let accept =
-            tokio::spawn(accept_loop(listener, self, setup, Arc::clone(&store), shutdown_rx));
-        Ok(MockServer { addr, store, rules, shutdown, accept: Some(accept) })
+            tokio::spawn(accept_loop(listeners, self, setup, Arc::clone(&store), shutdown_rx));
+        Ok(MockServer {
+            addr,
+            implicit_tls_addr,
+            tls_ca_pem,
+            store,
+            rules,
+            shutdown,
+            accept: Some(accept),
+        })
     }
 }
 
@@ -253,7 +314,7 @@ impl MockServerBuilder {
 /// use std::time::Duration;
 ///
 /// use smtpkit_mock::MockServer;
-/// use tokio::io::{AsyncReadExt, AsyncWriteExt};
+/// use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 ///
 /// let server = MockServer::start().await?;
 /// let mut stream = tokio::net::TcpStream::connect(server.addr()).await?;
@@ -276,6 +337,10 @@ impl MockServerBuilder {
 pub struct MockServer {
     /// Where it listens.
     addr: SocketAddr,
+    /// Where it listens for implicit TLS, if it does.
+    implicit_tls_addr: Option<SocketAddr>,
+    /// The certificate of the authority of a self-signed certificate.
+    tls_ca_pem: Option<String>,
     /// The accepted messages.
     store: Arc<Store>,
     /// The scripted replies.
@@ -305,6 +370,18 @@ impl MockServer {
     /// The address it listens on.
     pub fn addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// The address it listens on for implicit TLS, if it does.
+    pub fn implicit_tls_addr(&self) -> Option<SocketAddr> {
+        self.implicit_tls_addr
+    }
+
+    /// The certificate, PEM, of the authority that signed the server's
+    /// [`Tls::SelfSigned`] certificate: what a client trusts to verify the
+    /// server. `None` without TLS or with a certificate of its own.
+    pub fn tls_ca_pem(&self) -> Option<&str> {
+        self.tls_ca_pem.as_deref()
     }
 
     /// The store of accepted messages.
@@ -383,12 +460,38 @@ impl Drop for MockServer {
     }
 }
 
+/// The listeners of a server: plain (with STARTTLS when it has a
+/// certificate), and for implicit TLS if asked.
+struct Listeners {
+    /// Plain SMTP.
+    plain: TcpListener,
+    /// TLS from the first byte.
+    implicit: Option<TcpListener>,
+}
+
+impl Listeners {
+    /// The next connection on either listener, and whether it came on
+    /// the implicit TLS one.
+    async fn accept(&self) -> (std::io::Result<(TcpStream, SocketAddr)>, bool) {
+        let implicit = async {
+            match &self.implicit {
+                Some(listener) => listener.accept().await,
+                None => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            accepted = self.plain.accept() => (accepted, false),
+            accepted = implicit => (accepted, true),
+        }
+    }
+}
+
 /// Accepts connections until shut down; one beyond the limit is told
-/// 421 4.7.0 and closed. At shutdown the listener closes first, so that
+/// 421 4.7.0 and closed. At shutdown the listeners close first, so that
 /// new connections are refused, then the open sessions have up to
 /// [`SHUTDOWN_GRACE`] to send their 421 and close.
 async fn accept_loop(
-    listener: TcpListener,
+    listeners: Listeners,
     settings: MockServerBuilder,
     setup: Arc<SessionSetup>,
     store: Arc<Store>,
@@ -399,8 +502,8 @@ async fn accept_loop(
     let mut next_session = 0u64;
     let mut sessions = JoinSet::new();
     loop {
-        let accepted = tokio::select! {
-            accepted = listener.accept() => accepted,
+        let (accepted, implicit) = tokio::select! {
+            accepted = listeners.accept() => accepted,
             _ = shutdown.changed() => break,
             // Sessions that ended are reaped, so that the set holds only
             // open ones.
@@ -416,13 +519,17 @@ async fn accept_loop(
             }
         };
         let Ok(permit) = Arc::clone(&permits).try_acquire_owned() else {
-            let reply = Reply::single(
-                ReplyCode::SERVICE_NOT_AVAILABLE,
-                Some(EnhancedStatusCode::TRANSIENT_SECURITY),
-                "too many connections, try again later",
-            )
-            .expect("a fixed reply is valid");
-            let _ = stream.write_all(&reply.to_bytes()).await;
+            // On the implicit TLS listener the client expects a handshake,
+            // not a reply: the connection is just closed.
+            if !implicit {
+                let reply = Reply::single(
+                    ReplyCode::SERVICE_NOT_AVAILABLE,
+                    Some(EnhancedStatusCode::TRANSIENT_SECURITY),
+                    "too many connections, try again later",
+                )
+                .expect("a fixed reply is valid");
+                let _ = stream.write_all(&reply.to_bytes()).await;
+            }
             continue;
         };
         next_session += 1;
@@ -431,11 +538,12 @@ async fn accept_loop(
         let setup = Arc::clone(&setup);
         let id = next_session;
         sessions.spawn(async move {
-            connection(id, stream, peer, &settings, setup, &store, shutdown).await;
+            let connection = Connection { id, settings: &settings, store: &store, shutdown };
+            connection.run(stream, peer, setup, implicit).await;
             drop(permit);
         });
     }
-    drop(listener);
+    drop(listeners);
     info!("stopped listening");
 
     // Every session sees the shutdown at its next read and says 421; one
@@ -447,129 +555,236 @@ async fn accept_loop(
     }
 }
 
-/// Runs one session to its end.
-async fn connection(
-    id: u64,
-    mut stream: TcpStream,
-    peer: SocketAddr,
-    settings: &MockServerBuilder,
-    setup: Arc<SessionSetup>,
-    store: &Arc<Store>,
-    mut shutdown: watch::Receiver<bool>,
-) {
-    let delay = Arc::new(AtomicU64::new(0));
-    let rules = settings.rules.policy((settings.policy)(), Arc::clone(&delay));
-    let accepted = Arc::new(Mutex::new(VecDeque::new()));
-    let policy = Box::new(AcceptanceGuard {
-        inner: Box::new(rules),
-        store: Arc::clone(store),
-        maildirs: settings.maildirs.clone(),
-        accepted: Arc::clone(&accepted),
-    });
-    let mut session = Session::from_setup(setup, peer.to_string(), policy);
-    debug!(session = id, %peer, "connected");
-    let observe = |direction: Direction, bytes: &[u8]| {
-        if let (Some(on_io), false) = (&settings.on_io, bytes.is_empty()) {
-            on_io(id, direction, bytes);
-        }
-    };
+/// How a connection's byte loop ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Ending {
+    /// The session or the connection is over.
+    Done,
+    /// The session answered STARTTLS: the handshake comes next.
+    StartTls,
+}
 
-    let mut chunk = vec![0u8; 16 * 1024];
-    let mut deadline = tokio::time::Instant::now() + settings.command_deadline;
-    // While message content arrives: when the whole of it must be in.
-    let mut message_deadline: Option<tokio::time::Instant> = None;
-    loop {
-        // Store accepted messages, in the places reserved when their 250
-        // was decided, before that 250 goes out.
-        for event in session.events() {
-            match event {
-                Event::MessageReceived(message) => match lock(&accepted).pop_front() {
-                    Some(reservation) => match reservation.commit(*message) {
-                        Stored::Kept { message, evicted } => {
-                            if !evicted.is_empty() {
-                                info!(?evicted, "store full: evicted the oldest messages");
-                            }
-                            if let Some(on_message) = &settings.on_message {
-                                on_message(&message, &evicted);
-                            }
-                        }
-                        // A reserved place cannot be refused.
-                        Stored::Full => warn!(session = id, "store refused a reserved message"),
-                    },
-                    // The guard reserves a place for every message answered
-                    // 250, so none goes without.
-                    None => warn!(session = id, "a message arrived without a reserved place"),
-                },
-                Event::Closed { reason } => debug!(session = id, ?reason, "closing"),
+/// One connection and what it shares with the server.
+struct Connection<'a> {
+    /// The session's number, for logs and the I/O observer.
+    id: u64,
+    /// The server's settings.
+    settings: &'a MockServerBuilder,
+    /// Where accepted messages go.
+    store: &'a Arc<Store>,
+    /// Turns true when the server stops.
+    shutdown: watch::Receiver<bool>,
+}
+
+impl Connection<'_> {
+    /// Runs one session to its end, over TLS from the start when
+    /// `implicit`, or after STARTTLS when the client asks.
+    async fn run(
+        mut self,
+        stream: TcpStream,
+        peer: SocketAddr,
+        setup: Arc<SessionSetup>,
+        implicit: bool,
+    ) {
+        let delay = Arc::new(AtomicU64::new(0));
+        let rules = self.settings.rules.policy((self.settings.policy)(), Arc::clone(&delay));
+        let accepted = Arc::new(Mutex::new(VecDeque::new()));
+        let policy = Box::new(AcceptanceGuard {
+            inner: Box::new(rules),
+            store: Arc::clone(self.store),
+            maildirs: self.settings.maildirs.clone(),
+            accepted: Arc::clone(&accepted),
+        });
+        let mut session = Session::from_setup(setup, peer.to_string(), policy);
+        debug!(session = self.id, %peer, implicit, "connected");
+        let queues = Queues { delay, accepted };
+
+        if implicit {
+            // The greeting waits in the session's output until the
+            // handshake is done.
+            if let Some(mut stream) = self.handshake(stream, &mut session, true).await {
+                self.drive(&mut stream, &mut session, &queues).await;
             }
-        }
-        let output = session.take_output();
-        // A rule that fired may hold the reply back for a while.
-        let held = delay.swap(0, Ordering::SeqCst);
-        if held > 0 {
-            tokio::time::sleep(Duration::from_millis(held)).await;
-        }
-        if !output.is_empty() {
-            observe(Direction::Server, &output);
-            if stream.write_all(&output).await.is_err() {
-                return;
-            }
-            // A reply ends the command it answered: the next one gets a
-            // full deadline, within the message's if one is arriving.
-            deadline = tokio::time::Instant::now() + settings.command_deadline;
-            deadline = message_deadline.map_or(deadline, |whole| deadline.min(whole));
-        }
-        if session.is_closed() {
-            let _ = stream.shutdown().await;
             return;
         }
+        let mut stream = stream;
+        if self.drive(&mut stream, &mut session, &queues).await == Ending::StartTls {
+            // Bytes the client sent after STARTTLS in plaintext were
+            // discarded by the session; what it sends next must be TLS.
+            if let Some(mut stream) = self.handshake(stream, &mut session, false).await {
+                // A second STARTTLS is refused by the session, so this
+                // ends the connection either way.
+                self.drive(&mut stream, &mut session, &queues).await;
+            }
+        }
+    }
 
-        let read = tokio::select! {
-            read = tokio::time::timeout_at(deadline, stream.read(&mut chunk)) => read,
-            _ = shutdown.changed() => {
-                let reply = Reply::single(
-                    ReplyCode::SERVICE_NOT_AVAILABLE,
-                    Some(EnhancedStatusCode::new(4, 3, 2).expect("a valid code")),
-                    "server shutting down",
-                )
-                .expect("a fixed reply is valid");
-                let bytes = reply.to_bytes();
-                observe(Direction::Server, &bytes);
-                if stream.write_all(&bytes).await.is_ok() {
-                    let _ = stream.shutdown().await;
-                }
-                debug!(session = id, "closed at shutdown");
-                return;
+    /// The server side of the TLS handshake, within the command deadline;
+    /// `None` when it fails, and the connection is then dropped.
+    async fn handshake(
+        &self,
+        stream: TcpStream,
+        session: &mut Session,
+        implicit: bool,
+    ) -> Option<tokio_rustls::server::TlsStream<TcpStream>> {
+        let Some(tls) = &self.settings.server_tls else {
+            warn!(session = self.id, "TLS asked for without a certificate");
+            return None;
+        };
+        let handshake = tls.acceptor().accept(stream);
+        match tokio::time::timeout(self.settings.command_deadline, handshake).await {
+            Ok(Ok(stream)) => {
+                let facts = TlsFacts::of(stream.get_ref().1, implicit);
+                debug!(session = self.id, version = %facts.version, suite = %facts.cipher_suite, "TLS established");
+                session.tls_established(facts);
+                Some(stream)
+            }
+            Ok(Err(error)) => {
+                debug!(session = self.id, %error, "TLS handshake failed");
+                None
+            }
+            Err(_) => {
+                debug!(session = self.id, "TLS handshake timed out");
+                None
+            }
+        }
+    }
+
+    /// Moves bytes between `stream` and the session until the session
+    /// closes, the client goes, or the session answered STARTTLS.
+    async fn drive<S: AsyncRead + AsyncWrite + Unpin>(
+        &mut self,
+        stream: &mut S,
+        session: &mut Session,
+        queues: &Queues,
+    ) -> Ending {
+        let (id, settings) = (self.id, self.settings);
+        let observe = |direction: Direction, bytes: &[u8]| {
+            if let (Some(on_io), false) = (&settings.on_io, bytes.is_empty()) {
+                on_io(id, direction, bytes);
             }
         };
-        match read {
-            Ok(Ok(0)) | Ok(Err(_)) => {
-                // The client went; a message in the middle of its data is
-                // dropped with the session, never stored.
-                debug!(session = id, "disconnected");
-                return;
-            }
-            Ok(Ok(n)) => {
-                observe(Direction::Client, &chunk[..n]);
-                session.receive(&chunk[..n]);
-                if session.is_in_message() {
-                    // The whole message has its own deadline, set at its
-                    // first read and kept between BDAT chunks.
-                    let now = tokio::time::Instant::now();
-                    let whole = *message_deadline.get_or_insert(now + settings.data_deadline);
-                    deadline = deadline.min(whole);
-                    if session.is_reading_message() {
-                        // Message text may take long; each block read in
-                        // time keeps the session alive, as RFC 5321
-                        // §4.5.3.2.5 times data blocks, but only until the
-                        // message's own deadline.
-                        deadline = (now + settings.command_deadline).min(whole);
-                    }
-                } else {
-                    message_deadline = None;
+
+        let mut chunk = vec![0u8; 16 * 1024];
+        let mut deadline = tokio::time::Instant::now() + settings.command_deadline;
+        // While message content arrives: when the whole of it must be in.
+        let mut message_deadline: Option<tokio::time::Instant> = None;
+        loop {
+            // Store accepted messages, in the places reserved when their
+            // 250 was decided, before that 250 goes out.
+            for event in session.events() {
+                match event {
+                    Event::MessageReceived(message) => queues.store(id, *message, settings),
+                    Event::Closed { reason } => debug!(session = id, ?reason, "closing"),
                 }
             }
-            Err(_) => session.deadline_expired(),
+            let output = session.take_output();
+            // A rule that fired may hold the reply back for a while.
+            let held = queues.delay.swap(0, Ordering::SeqCst);
+            if held > 0 {
+                tokio::time::sleep(Duration::from_millis(held)).await;
+            }
+            if !output.is_empty() {
+                observe(Direction::Server, &output);
+                if stream.write_all(&output).await.is_err() || stream.flush().await.is_err() {
+                    return Ending::Done;
+                }
+                // A reply ends the command it answered: the next one gets
+                // a full deadline, within the message's if one is arriving.
+                deadline = tokio::time::Instant::now() + settings.command_deadline;
+                deadline = message_deadline.map_or(deadline, |whole| deadline.min(whole));
+            }
+            if session.is_closed() {
+                let _ = stream.shutdown().await;
+                return Ending::Done;
+            }
+            if session.is_starting_tls() {
+                return Ending::StartTls;
+            }
+
+            let read = tokio::select! {
+                read = tokio::time::timeout_at(deadline, stream.read(&mut chunk)) => read,
+                _ = self.shutdown.changed() => {
+                    let reply = Reply::single(
+                        ReplyCode::SERVICE_NOT_AVAILABLE,
+                        Some(EnhancedStatusCode::new(4, 3, 2).expect("a valid code")),
+                        "server shutting down",
+                    )
+                    .expect("a fixed reply is valid");
+                    let bytes = reply.to_bytes();
+                    observe(Direction::Server, &bytes);
+                    if stream.write_all(&bytes).await.is_ok() {
+                        let _ = stream.shutdown().await;
+                    }
+                    debug!(session = id, "closed at shutdown");
+                    return Ending::Done;
+                }
+            };
+            match read {
+                Ok(Ok(0)) | Ok(Err(_)) => {
+                    // The client went; a message in the middle of its data
+                    // is dropped with the session, never stored.
+                    debug!(session = id, "disconnected");
+                    return Ending::Done;
+                }
+                Ok(Ok(n)) => {
+                    observe(Direction::Client, &chunk[..n]);
+                    session.receive(&chunk[..n]);
+                    if session.is_in_message() {
+                        // The whole message has its own deadline, set at
+                        // its first read and kept between BDAT chunks.
+                        let now = tokio::time::Instant::now();
+                        let whole = *message_deadline.get_or_insert(now + settings.data_deadline);
+                        deadline = deadline.min(whole);
+                        if session.is_reading_message() {
+                            // Message text may take long; each block read
+                            // in time keeps the session alive, as RFC 5321
+                            // §4.5.3.2.5 times data blocks, but only until
+                            // the message's own deadline.
+                            deadline = (now + settings.command_deadline).min(whole);
+                        }
+                    } else {
+                        message_deadline = None;
+                    }
+                }
+                Err(_) => session.deadline_expired(),
+            }
+        }
+    }
+}
+
+/// What a connection's session and its policy share.
+struct Queues {
+    /// How long a rule that fired holds the next reply back, in ms.
+    delay: Arc<AtomicU64>,
+    /// The places reserved for messages answered 250, oldest first.
+    accepted: Arc<Mutex<VecDeque<Reservation>>>,
+}
+
+impl Queues {
+    /// Stores a message the session emitted in the place reserved for it.
+    fn store(
+        &self,
+        id: u64,
+        message: crate::message::ReceivedMessage,
+        settings: &MockServerBuilder,
+    ) {
+        match lock(&self.accepted).pop_front() {
+            Some(reservation) => match reservation.commit(message) {
+                Stored::Kept { message, evicted } => {
+                    if !evicted.is_empty() {
+                        info!(?evicted, "store full: evicted the oldest messages");
+                    }
+                    if let Some(on_message) = &settings.on_message {
+                        on_message(&message, &evicted);
+                    }
+                }
+                // A reserved place cannot be refused.
+                Stored::Full => warn!(session = id, "store refused a reserved message"),
+            },
+            // The guard reserves a place for every message answered 250,
+            // so none goes without.
+            None => warn!(session = id, "a message arrived without a reserved place"),
         }
     }
 }

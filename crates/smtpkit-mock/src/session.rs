@@ -23,6 +23,7 @@ use smtpkit_codec::{
 use crate::config::{ConfigError, SessionConfig};
 use crate::message::{Hello, HelloVerb, ReceivedMessage, SessionFacts};
 use crate::policy::{AcceptAll, Decision, Phase, Policy};
+use crate::tls::TlsFacts;
 use crate::transcript::{Direction, Transcript};
 
 use self::content::Input;
@@ -73,6 +74,18 @@ pub enum CloseReason {
 /// Then drain [`events`](Self::events), and close the connection once
 /// [`is_closed`](Self::is_closed) says so; input after the close is
 /// ignored.
+///
+/// ## STARTTLS
+///
+/// With [`SessionConfig::starttls`], the session answers STARTTLS with
+/// 220 and from then on [`is_starting_tls`](Self::is_starting_tls): it
+/// discards every byte it is given, so that commands a client (or an
+/// attacker) pipelined after STARTTLS in plaintext never run. The I/O
+/// layer writes the 220, does the TLS handshake on the connection, and
+/// calls [`tls_established`](Self::tls_established), after which the
+/// session starts over as RFC 3207 §4.2 asks: the client greets again,
+/// and STARTTLS is no longer offered. If the handshake fails, the I/O
+/// layer closes the connection.
 ///
 /// ## Deadlines
 ///
@@ -192,7 +205,7 @@ impl Session {
         let mut session = Self {
             setup,
             policy,
-            facts: SessionFacts { peer: peer.into(), hello: None },
+            facts: SessionFacts { peer: peer.into(), hello: None, tls: None },
             refused: false,
             input: Input::Command,
             line: Vec::new(),
@@ -233,7 +246,8 @@ impl Session {
                 Input::SkipLine => self.skip_line(rest),
                 Input::Data { .. } => self.read_data(rest),
                 Input::Bdat { .. } => self.read_chunk(rest),
-                Input::Closed => return,
+                // Plaintext after STARTTLS is never acted on.
+                Input::StartTls | Input::Closed => return,
             };
             rest = &rest[taken..];
         }
@@ -269,6 +283,29 @@ impl Session {
     /// is left and closes the connection.
     pub fn is_closed(&self) -> bool {
         matches!(self.input, Input::Closed)
+    }
+
+    /// True after the 220 to STARTTLS, until
+    /// [`tls_established`](Self::tls_established): the I/O layer writes
+    /// the output, then does the TLS handshake.
+    pub fn is_starting_tls(&self) -> bool {
+        matches!(self.input, Input::StartTls)
+    }
+
+    /// Tells the session that it now runs over TLS, with `tls`: after a
+    /// STARTTLS handshake, or right after the greeting was queued for a
+    /// connection that was TLS from its start. Everything the client said
+    /// before is forgotten (RFC 3207 §4.2): its greeting, a transaction,
+    /// a partial command line. A closed session stays closed.
+    pub fn tls_established(&mut self, tls: TlsFacts) {
+        if self.is_closed() {
+            return;
+        }
+        self.facts.tls = Some(tls);
+        self.facts.hello = None;
+        self.transaction = None;
+        self.line.clear();
+        self.input = Input::Command;
     }
 
     /// True when the session waits for the first byte of a command: the
@@ -395,6 +432,7 @@ impl Session {
             Command::Helo(name) => self.hello(HelloVerb::Helo, name),
             Command::Ehlo(name) => self.hello(HelloVerb::Ehlo, name),
             Command::Lhlo(name) => self.hello(HelloVerb::Lhlo, name),
+            Command::Mail { .. } if self.needs_tls() => self.send(&replies::tls_required()),
             Command::Mail { reverse_path, parameters } => self.mail(reverse_path, parameters),
             Command::Rcpt { forward_path, parameters } => self.rcpt(forward_path, parameters),
             Command::Data => self.data(),
@@ -410,14 +448,26 @@ impl Session {
                 self.send(&Reply::closing());
                 self.close(CloseReason::Quit);
             }
+            Command::StartTls if self.setup.config.starttls => self.starttls(),
 
             // EXPN would disclose mailing lists, which a mock server has
-            // none of; STARTTLS, AUTH and ETRN are not offered.
+            // none of; AUTH and ETRN are not offered, nor STARTTLS without
+            // a certificate.
             Command::Expn(_) | Command::StartTls | Command::Auth { .. } | Command::Etrn(_) => {
                 self.send(&Reply::not_implemented());
             }
             Command::Unknown { .. } => self.client_error(&Reply::command_unrecognized()),
         }
+    }
+
+    /// STARTTLS: 220, then nothing more until the handshake is done.
+    fn starttls(&mut self) {
+        let tls = self.facts.tls.is_some();
+        if tls || self.transaction.is_some() {
+            return self.client_error(&replies::starttls_out_of_sequence(tls));
+        }
+        self.send(&replies::ready_for_tls());
+        self.input = Input::StartTls;
     }
 
     /// HELO, EHLO or LHLO: the greeting, which also ends any transaction
@@ -428,6 +478,8 @@ impl Session {
         }
         let reply = match self.policy.decide(Phase::Hello { verb, name: &name }) {
             Decision::Continue if verb == HelloVerb::Helo => self.setup.helo_reply.clone(),
+            // Over TLS, STARTTLS is offered no more (RFC 3207 §4.2).
+            Decision::Continue if self.facts.tls.is_some() => self.setup.ehlo_reply_tls.clone(),
             Decision::Continue => self.setup.ehlo_reply.clone(),
             Decision::Reply(reply) if reply.class() != ReplyClass::PositiveCompletion => {
                 return self.send(&reply);
@@ -475,6 +527,12 @@ impl Session {
         self.events.push(Event::Closed { reason });
     }
 
+    /// True when MAIL must wait for STARTTLS: TLS is required, the client
+    /// greeted, and the session is not over TLS yet.
+    fn needs_tls(&self) -> bool {
+        self.setup.config.require_tls && self.facts.hello.is_some() && self.facts.tls.is_none()
+    }
+
     /// True when the client greeted with EHLO or LHLO, so that the
     /// extensions were offered to it.
     fn is_extended(&self) -> bool {
@@ -504,6 +562,8 @@ pub struct SessionSetup {
     greeting: Reply<'static>,
     /// The reply to EHLO and LHLO.
     ehlo_reply: Reply<'static>,
+    /// The reply to EHLO and LHLO over TLS, without STARTTLS.
+    ehlo_reply_tls: Reply<'static>,
     /// The reply to HELO.
     helo_reply: Reply<'static>,
 }
@@ -516,11 +576,12 @@ impl SessionSetup {
     /// [`ConfigError`] when `config.hostname` cannot be written in a
     /// greeting: empty, or with a space or control character.
     pub fn new(config: SessionConfig) -> Result<Arc<Self>, ConfigError> {
-        let ehlo_reply = capabilities(&config)?.to_reply();
+        let ehlo_reply = capabilities(&config, config.starttls)?.to_reply();
+        let ehlo_reply_tls = capabilities(&config, false)?.to_reply();
         let helo_reply = Reply::single(ReplyCode::OK, None, config.hostname.clone())
             .map_err(|source| ConfigError { field: "hostname", source })?;
         let greeting = greeting(&config)?;
-        Ok(Arc::new(Self { config, greeting, ehlo_reply, helo_reply }))
+        Ok(Arc::new(Self { config, greeting, ehlo_reply, ehlo_reply_tls, helo_reply }))
     }
 
     /// The configuration.
@@ -542,8 +603,12 @@ fn greeting(config: &SessionConfig) -> Result<Reply<'static>, ConfigError> {
     reply.map_err(|source| ConfigError { field: "hostname", source })
 }
 
-/// The capabilities the reply to EHLO or LHLO lists.
-fn capabilities(config: &SessionConfig) -> Result<Capabilities<'static>, ConfigError> {
+/// The capabilities the reply to EHLO or LHLO lists, with or without
+/// STARTTLS.
+fn capabilities(
+    config: &SessionConfig,
+    starttls: bool,
+) -> Result<Capabilities<'static>, ConfigError> {
     let error = |source| ConfigError { field: "hostname", source };
     let mut capabilities = Capabilities::new(config.hostname.clone()).map_err(error)?;
     let extensions = config.extensions;
@@ -556,6 +621,7 @@ fn capabilities(config: &SessionConfig) -> Result<Capabilities<'static>, ConfigE
         (extensions.chunking, Capability::Chunking),
         (extensions.chunking && extensions.binarymime, Capability::BinaryMime),
         (extensions.dsn, Capability::Dsn),
+        (starttls, Capability::StartTls),
     ];
     for (on, capability) in offered {
         if on {

@@ -5,7 +5,7 @@
 use std::process::Command;
 use std::time::Duration;
 
-use smtpkit_mock::{MockServer, SessionConfig};
+use smtpkit_mock::{MockServer, SessionConfig, Tls};
 
 #[tokio::test]
 async fn smtplib_and_curl_messages_arrive_byte_exact() {
@@ -88,5 +88,94 @@ async fn swaks_with_and_without_pipelining_arrives_byte_exact() {
         .expect("both arrive");
     for message in stored {
         assert_eq!(message.message.content, b"Subject: swaks\r\n\r\n.dot\r\nline\r\n");
+    }
+}
+
+/// Runs `command` on a blocking thread and fails the test unless it
+/// succeeds, showing what it printed.
+async fn succeeds(mut command: Command) {
+    let shown = format!("{command:?}");
+    let output = tokio::task::spawn_blocking(move || command.output())
+        .await
+        .expect("joins")
+        .unwrap_or_else(|e| panic!("{shown}: {e} (cargo xtask test installs it)"));
+    assert!(
+        output.status.success(),
+        "{shown}\n{}\n{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+#[tokio::test]
+async fn smtplib_curl_and_swaks_send_over_starttls_and_implicit_tls() {
+    let server = MockServer::builder()
+        .tls(Tls::SelfSigned)
+        .require_tls(true)
+        .implicit_tls("127.0.0.1:0".parse().expect("an address"))
+        .start()
+        .await
+        .expect("starts");
+    let port = server.addr().port().to_string();
+    let smtps = server.implicit_tls_addr().expect("an implicit TLS listener").port().to_string();
+    let dir = std::env::temp_dir().join(format!("smtpkit-tls-interop-{port}"));
+    std::fs::create_dir_all(&dir).expect("a scratch directory");
+    let ca = dir.join("ca.pem");
+    std::fs::write(&ca, server.tls_ca_pem().expect("an authority")).expect("written");
+    let mail = dir.join("mail.eml");
+    std::fs::write(&mail, b"Subject: tls\r\n\r\n.dot\r\nline\r\n").expect("written");
+
+    // Python verifies the certificate against the authority, by address.
+    let python = r#"
+import smtplib, ssl, sys
+context = ssl.create_default_context(cafile=sys.argv[2])
+s = smtplib.SMTP("127.0.0.1", int(sys.argv[1]), timeout=10)
+s.starttls(context=context)
+s.sendmail("hoge@example.net", ["fuga@example.net"], b"Subject: tls\r\n\r\n.dot\r\nline\r\n")
+s.quit()
+s = smtplib.SMTP_SSL("127.0.0.1", int(sys.argv[3]), timeout=10, context=context)
+s.sendmail("hoge@example.net", ["fuga@example.net"], b"Subject: tls\r\n\r\n.dot\r\nline\r\n")
+s.quit()
+"#;
+    let mut command = Command::new("python3");
+    command.args(["-c", python, &port]).arg(&ca).arg(&smtps);
+    succeeds(command).await;
+
+    for url in [format!("smtp://127.0.0.1:{port}"), format!("smtps://127.0.0.1:{smtps}")] {
+        let mut command = Command::new("curl");
+        command.args(["--silent", "--show-error", "--ssl-reqd", "--cacert"]).arg(&ca);
+        command.args([&url, "--mail-from", "hoge@example.net", "--mail-rcpt", "fuga@example.net"]);
+        command.arg("--upload-file").arg(&mail);
+        succeeds(command).await;
+    }
+
+    for (port, tls) in [(&port, "--tls"), (&smtps, "--tls-on-connect")] {
+        let mut command = Command::new("swaks");
+        command.args([
+            "--server",
+            "127.0.0.1",
+            "--port",
+            port,
+            tls,
+            "--tls-verify",
+            "--tls-ca-path",
+        ]);
+        command.arg(&ca);
+        command.args(["--from", "hoge@example.net", "--to", "fuga@example.net"]);
+        command.args(["--helo", "swaks.example", "--data", "Subject: tls\n\n.dot\nline"]);
+        succeeds(command).await;
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+
+    let stored = server
+        .wait_for(6, Duration::from_secs(5), |m| m.is_for("fuga@example.net"))
+        .await
+        .expect("all six arrive");
+    let implicit =
+        stored.iter().filter(|m| m.message.facts.tls.as_ref().is_some_and(|t| t.implicit));
+    assert_eq!(implicit.count(), 3);
+    for message in stored {
+        assert_eq!(message.message.content, b"Subject: tls\r\n\r\n.dot\r\nline\r\n");
+        assert!(message.message.facts.tls.is_some(), "TLS was required");
     }
 }

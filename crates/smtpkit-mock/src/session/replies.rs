@@ -40,6 +40,25 @@ pub(crate) fn chunk_received() -> Reply<'static> {
     fixed(250, EnhancedStatusCode::OK, "chunk received")
 }
 
+/// `220 2.0.0`, the answer to STARTTLS: the handshake comes next
+/// (RFC 3207 §4).
+pub(crate) fn ready_for_tls() -> Reply<'static> {
+    fixed(220, EnhancedStatusCode::OK, "ready to start TLS")
+}
+
+/// `503 5.5.1` for STARTTLS over TLS already, or within a transaction.
+pub(crate) fn starttls_out_of_sequence(tls: bool) -> Reply<'static> {
+    let text = if tls { "TLS already active" } else { "STARTTLS within a transaction" };
+    fixed(503, EnhancedStatusCode::INVALID_COMMAND, text)
+}
+
+/// `530 5.7.0` for MAIL before STARTTLS when TLS is required
+/// (RFC 3207 §4).
+pub(crate) fn tls_required() -> Reply<'static> {
+    let security = EnhancedStatusCode::new(5, 7, 0).expect("a valid code");
+    fixed(530, security, "must issue a STARTTLS command first")
+}
+
 /// `214 2.0.0`, the answer to HELP, naming the commands of the protocol
 /// the session speaks.
 pub(crate) fn help(lmtp: bool) -> Reply<'static> {
@@ -85,6 +104,10 @@ mod tests {
             (chunk_received(), 250, "2.0.0"),
             (help(false), 214, "2.0.0"),
             (help(true), 214, "2.0.0"),
+            (ready_for_tls(), 220, "2.0.0"),
+            (starttls_out_of_sequence(true), 503, "5.5.1"),
+            (starttls_out_of_sequence(false), 503, "5.5.1"),
+            (tls_required(), 530, "5.7.0"),
         ];
         for (reply, code, enhanced) in table {
             assert_eq!(reply.code().get(), code);

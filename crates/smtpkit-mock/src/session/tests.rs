@@ -7,6 +7,7 @@ use smtpkit_codec::{parse_reply, BareLineEndings, Reply, ReplyOptions, Status};
 use super::*;
 use crate::config::Extensions;
 use crate::message::{Transfer, Violation};
+use crate::tls::TlsFacts;
 
 /// What a session made of some input: the replies as (code, enhanced
 /// code), the messages, and the events that were not messages.
@@ -665,4 +666,105 @@ fn a_session_holds_its_line_message_and_untaken_replies() {
     session.receive(b"\r\n.\r\n");
     session.take_output();
     assert_eq!(session.held_octets(), session.transcript.len(), "the message went out as an event");
+}
+
+/// A session that offers STARTTLS, and requires it when `require`.
+fn tls_session(require: bool) -> Session {
+    let config = SessionConfig { starttls: true, require_tls: require, ..SessionConfig::default() };
+    let mut session = Session::new(config, PEER).expect("a valid configuration");
+    session.take_output();
+    session
+}
+
+/// Facts of a TLS session, as the I/O layer would give them.
+fn tls_facts() -> TlsFacts {
+    TlsFacts {
+        version: "TLSv1_3".into(),
+        cipher_suite: "TLS13_AES_128_GCM_SHA256".into(),
+        implicit: false,
+    }
+}
+
+/// True when the reply to EHLO in `output` lists STARTTLS.
+fn offers_starttls(output: &[u8]) -> bool {
+    String::from_utf8_lossy(output).lines().any(|line| line.ends_with("STARTTLS"))
+}
+
+#[test]
+fn starttls_is_offered_only_with_a_certificate_and_only_before_tls() {
+    let mut plain = Session::new(SessionConfig::default(), PEER).expect("valid");
+    plain.receive(b"EHLO client.example\r\nSTARTTLS\r\n");
+    let output = plain.take_output();
+    assert!(!offers_starttls(&output));
+    assert_eq!(replies_of(&output)[2], (502, "5.5.1".into()), "not offered, not done");
+
+    let mut session = tls_session(false);
+    session.receive(b"EHLO client.example\r\n");
+    assert!(offers_starttls(&session.take_output()));
+    session.receive(b"STARTTLS\r\n");
+    assert_eq!(replies_of(&session.take_output()), [(220, "2.0.0".into())]);
+    assert!(session.is_starting_tls());
+    session.tls_established(tls_facts());
+    assert!(!session.is_starting_tls());
+    session.receive(b"EHLO client.example\r\n");
+    assert!(!offers_starttls(&session.take_output()), "offered no more over TLS");
+    session.receive(b"STARTTLS\r\n");
+    assert_eq!(replies_of(&session.take_output()), [(503, "5.5.1".into())]);
+}
+
+#[test]
+fn commands_pipelined_after_starttls_are_discarded_not_run() {
+    let mut session = tls_session(false);
+    session.receive(b"EHLO client.example\r\n");
+    session.take_output();
+    // An attacker's commands in the same packet as STARTTLS.
+    session
+        .receive(b"STARTTLS\r\nMAIL FROM:<evil@example.org>\r\nRCPT TO:<victim@example.net>\r\n");
+    session.receive(b"DATA\r\nforged\r\n.\r\n");
+    assert_eq!(replies_of(&session.take_output()), [(220, "2.0.0".into())]);
+
+    session.tls_established(tls_facts());
+    // The greeting and anything else from before TLS is forgotten.
+    assert_eq!(session.facts().hello, None);
+    session.receive(b"MAIL FROM:<a@example.org>\r\n");
+    assert_eq!(replies_of(&session.take_output()), [(503, "5.5.1".into())], "EHLO first");
+    session.receive(b"EHLO client.example\r\nMAIL FROM:<a@example.org>\r\n");
+    session.receive(b"RCPT TO:<b@example.net>\r\nDATA\r\nreal\r\n.\r\n");
+    let outcome = outcome(&mut session);
+    assert_eq!(codes(&outcome), [250, 250, 250, 354, 250]);
+    assert_eq!(outcome.messages.len(), 1);
+    assert_eq!(outcome.messages[0].content, b"real\r\n");
+    assert_eq!(outcome.messages[0].facts.tls, Some(tls_facts()));
+}
+
+#[test]
+fn starttls_within_a_transaction_or_with_a_parameter_is_refused() {
+    let mut session = tls_session(false);
+    session.receive(b"EHLO client.example\r\nMAIL FROM:<a@example.org>\r\nSTARTTLS\r\n");
+    session.receive(b"STARTTLS now\r\nRSET\r\n");
+    let replies = replies_of(&session.take_output());
+    assert_eq!(replies[2], (503, "5.5.1".into()));
+    assert_eq!(replies[3].0, 501);
+    assert_eq!(replies[4], (250, "2.0.0".into()), "the session goes on");
+    assert!(!session.is_starting_tls());
+}
+
+#[test]
+fn mail_waits_for_tls_when_it_is_required() {
+    let mut session = tls_session(true);
+    session.receive(b"EHLO client.example\r\nMAIL FROM:<a@example.org>\r\nSTARTTLS\r\n");
+    let replies = replies_of(&session.take_output());
+    assert_eq!(replies[1], (530, "5.7.0".into()));
+    assert_eq!(replies[2], (220, "2.0.0".into()));
+    session.tls_established(tls_facts());
+    session.receive(b"EHLO client.example\r\nMAIL FROM:<a@example.org>\r\n");
+    assert_eq!(codes(&outcome(&mut session)), [250, 250]);
+}
+
+#[test]
+fn a_closed_session_stays_closed_after_a_handshake() {
+    let mut session = tls_session(false);
+    session.receive(b"QUIT\r\n");
+    session.tls_established(tls_facts());
+    assert!(session.is_closed());
 }
