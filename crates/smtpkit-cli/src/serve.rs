@@ -8,7 +8,9 @@ use std::process::ExitCode;
 use anyhow::Context as _;
 use serde_json::json;
 use smtpkit_codec::BareLineEndings;
-use smtpkit_mock::{parse_rule, Direction, Maildirs, MockServer, SessionConfig, StoredMessage};
+use smtpkit_mock::{
+    parse_rule, Direction, Maildirs, MockServer, SessionConfig, StoredMessage, Tls,
+};
 
 /// Prints one line, as `println!` does, except that a reader that went
 /// away (a closed pipe) is not an error: the server goes on serving
@@ -59,6 +61,36 @@ pub struct Args {
     /// Print JSON lines (listening, session bytes, messages) for scripts.
     #[arg(long)]
     json: bool,
+    /// Offer STARTTLS with a certificate made at start for --hostname,
+    /// signed by an authority made for this server alone, whose
+    /// certificate is written to --ca-out.
+    #[arg(long, value_enum, conflicts_with_all = ["cert", "key"])]
+    tls: Option<TlsSource>,
+    /// Offer STARTTLS with this certificate chain (PEM); needs --key.
+    #[arg(long, value_name = "FILE", requires = "key")]
+    cert: Option<std::path::PathBuf>,
+    /// The private key of --cert (PEM).
+    #[arg(long, value_name = "FILE", requires = "cert")]
+    key: Option<std::path::PathBuf>,
+    /// Where to write the authority's certificate of --tls self-signed,
+    /// for clients to trust (default: a file in the temporary directory,
+    /// named when the server starts).
+    #[arg(long, value_name = "FILE", requires = "tls")]
+    ca_out: Option<std::path::PathBuf>,
+    /// Also listen on ADDR for TLS from the first byte (RFC 8314, port
+    /// 465 on a real server); needs a certificate.
+    #[arg(long, value_name = "ADDR")]
+    smtps_listen: Option<SocketAddr>,
+    /// Refuse MAIL with 530 5.7.0 until the client has done STARTTLS.
+    #[arg(long)]
+    require_tls: bool,
+}
+
+/// Where the certificate comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum TlsSource {
+    /// Made at start, with an authority of its own.
+    SelfSigned,
 }
 
 /// The policies for bare line endings in a message.
@@ -116,6 +148,7 @@ async fn serve(args: &Args) -> anyhow::Result<()> {
             Maildirs::new(dir).with_context(|| format!("--maildir {}", dir.display()))?;
         builder = builder.maildir(maildirs);
     }
+    builder = tls(builder, args)?;
     if !args.quiet {
         builder = builder.on_io(move |id, direction, bytes| print_io(json, id, direction, bytes));
     }
@@ -141,14 +174,42 @@ async fn serve(args: &Args) -> anyhow::Result<()> {
 
     let stop = stop_signal().context("listening for Ctrl-C and SIGTERM")?;
     let addr = server.addr();
+    let ca_file = match server.tls_ca_pem() {
+        Some(pem) => {
+            let path = args.ca_out.clone().unwrap_or_else(|| {
+                std::env::temp_dir().join(format!("smtpkit-serve-{}-ca.pem", addr.port()))
+            });
+            std::fs::write(&path, pem)
+                .with_context(|| format!("writing the CA certificate to {}", path.display()))?;
+            Some(path)
+        }
+        None => None,
+    };
+    let smtps = server.implicit_tls_addr();
     if json {
-        say!("{}", json!({ "event": "listening", "addr": addr.to_string() }));
+        say!(
+            "{}",
+            json!({
+                "event": "listening", "addr": addr.to_string(),
+                "starttls": args.tls.is_some() || args.cert.is_some(),
+                "smtps_addr": smtps.map(|a| a.to_string()),
+                "ca_file": ca_file.as_ref().map(|p| p.display().to_string()),
+            })
+        );
     } else {
         say!(
             "smtpkit serve: listening on {addr}; talk to it with `telnet {} {}` or `smtpkit talk {addr}`",
             addr.ip(),
             addr.port()
         );
+        if let Some(smtps) = smtps {
+            say!("smtpkit serve: TLS from the first byte on {smtps}");
+        }
+        if let Some(path) = &ca_file {
+            say!("smtpkit serve: STARTTLS offered; trust the authority in {}", path.display());
+        } else if args.cert.is_some() {
+            say!("smtpkit serve: STARTTLS offered");
+        }
     }
 
     stop.await;
@@ -159,6 +220,36 @@ async fn serve(args: &Args) -> anyhow::Result<()> {
         say!("smtpkit serve: stopped");
     }
     Ok(())
+}
+
+/// Sets the certificate, the implicit TLS listener and whether TLS is
+/// required, from the arguments.
+fn tls(
+    mut builder: smtpkit_mock::MockServerBuilder,
+    args: &Args,
+) -> anyhow::Result<smtpkit_mock::MockServerBuilder> {
+    let read = |path: &std::path::Path| {
+        std::fs::read(path).with_context(|| format!("reading {}", path.display()))
+    };
+    let tls = match (&args.tls, &args.cert, &args.key) {
+        (Some(TlsSource::SelfSigned), _, _) => Some(Tls::SelfSigned),
+        (None, Some(cert), Some(key)) => {
+            Some(Tls::Pem { certificate_chain: read(cert)?, private_key: read(key)? })
+        }
+        _ => None,
+    };
+    if tls.is_none() && (args.smtps_listen.is_some() || args.require_tls) {
+        anyhow::bail!(
+            "--smtps-listen and --require-tls need --tls self-signed or --cert and --key"
+        );
+    }
+    if let Some(tls) = tls {
+        builder = builder.tls(tls).require_tls(args.require_tls);
+    }
+    if let Some(addr) = args.smtps_listen {
+        builder = builder.implicit_tls(addr);
+    }
+    Ok(builder)
 }
 
 /// Registers for Ctrl-C and, on Unix, SIGTERM, and returns what waits for
@@ -215,16 +306,25 @@ fn print_message(json: bool, stored: &StoredMessage) {
         .ok()
         .and_then(|(section, _)| section.subject().map(|s| s.into_owned()));
     let size = stored.message.content.len();
+    let tls = stored.message.facts.tls.as_ref();
     if json {
+        let tls = tls.map(|t| {
+            json!({ "version": t.version, "cipher_suite": t.cipher_suite, "implicit": t.implicit })
+        });
         say!(
             "{}",
             json!({
                 "event": "message", "id": stored.id, "from": from, "to": to,
-                "subject": subject, "size": size,
+                "subject": subject, "size": size, "tls": tls,
             })
         );
     } else {
         let subject = subject.map_or_else(String::new, |s| format!(" subject {s:?}"));
-        say!("stored #{} from {from} to {}{subject} ({size} octets)", stored.id, to.join(", "));
+        let tls = tls.map_or_else(String::new, |t| format!(", {} {}", t.version, t.cipher_suite));
+        say!(
+            "stored #{} from {from} to {}{subject} ({size} octets{tls})",
+            stored.id,
+            to.join(", ")
+        );
     }
 }

@@ -308,3 +308,128 @@ fn serve_goes_on_serving_when_its_output_is_closed() {
     assert!(sent.status.success(), "{}", String::from_utf8_lossy(&sent.stdout));
     terminate(server);
 }
+
+/// A line-at-a-time SMTP conversation over any stream.
+struct Conversation<S: std::io::Read + std::io::Write>(BufReader<S>);
+
+impl<S: std::io::Read + std::io::Write> Conversation<S> {
+    /// Reads one whole reply.
+    fn reply(&mut self) -> String {
+        let mut reply = String::new();
+        loop {
+            let mut line = String::new();
+            assert!(self.0.read_line(&mut line).expect("read") > 0, "closed after {reply:?}");
+            reply.push_str(&line);
+            if line.as_bytes().get(3) != Some(&b'-') {
+                return reply;
+            }
+        }
+    }
+
+    /// Sends `line` and reads the reply to it.
+    fn ask(&mut self, line: &str) -> String {
+        self.0.get_mut().write_all(line.as_bytes()).expect("written");
+        self.0.get_mut().flush().expect("flushed");
+        self.reply()
+    }
+}
+
+/// A TLS client over `tcp` that trusts only the authority in `ca_file`.
+fn tls_client(
+    ca_file: &str,
+    name: &str,
+    tcp: std::net::TcpStream,
+) -> rustls::StreamOwned<rustls::ClientConnection, std::net::TcpStream> {
+    use rustls::pki_types::pem::PemObject as _;
+
+    let mut roots = rustls::RootCertStore::empty();
+    let ca = rustls::pki_types::CertificateDer::from_pem_file(ca_file).expect("the CA file");
+    roots.add(ca).expect("a CA");
+    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .expect("TLS versions")
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    let name = rustls::pki_types::ServerName::try_from(name.to_owned()).expect("a name");
+    let connection = rustls::ClientConnection::new(std::sync::Arc::new(config), name).expect("TLS");
+    rustls::StreamOwned::new(connection, tcp)
+}
+
+#[test]
+fn serve_offers_starttls_and_implicit_tls_with_a_self_signed_certificate() {
+    let ca_out =
+        std::env::temp_dir().join(format!("smtpkit-serve-test-{}-ca.pem", std::process::id()));
+    let ca_out = ca_out.to_str().expect("UTF-8").to_owned();
+    let args = ["--tls", "self-signed", "--ca-out", &ca_out, "--require-tls"];
+    let (server, mut lines, addr) =
+        start_json(&[&args[..], &["--smtps-listen", "127.0.0.1:0"]].concat());
+    // The listening line was read by start_json; the paths come from the
+    // server's own announcement, checked through the file it wrote.
+    assert!(std::fs::read_to_string(&ca_out).expect("the CA file").starts_with("-----BEGIN"));
+
+    let tcp = std::net::TcpStream::connect(&addr).expect("connects");
+    let mut plain = Conversation(BufReader::new(tcp));
+    assert!(plain.reply().starts_with("220 "));
+    assert!(plain.ask("EHLO client.example\r\n").contains("STARTTLS"));
+    assert!(plain.ask("MAIL FROM:<hoge@example.net>\r\n").starts_with("530 5.7.0"));
+    assert!(plain.ask("STARTTLS\r\n").starts_with("220 2.0.0"));
+    let tcp = plain.0.into_inner();
+    let mut tls = Conversation(BufReader::new(tls_client(&ca_out, "localhost", tcp)));
+    assert!(!tls.ask("EHLO client.example\r\n").contains("STARTTLS"));
+    for (line, code) in [
+        ("MAIL FROM:<hoge@example.net>\r\n", "250"),
+        ("RCPT TO:<fuga@example.net>\r\n", "250"),
+        ("DATA\r\n", "354"),
+        ("Subject: secret\r\n\r\nover TLS\r\n.\r\n", "250"),
+    ] {
+        let reply = tls.ask(line);
+        assert!(reply.starts_with(code), "{line:?}: {reply}");
+    }
+    let message = lines.find(|line| line["event"] == "message").expect("a message line");
+    assert_eq!(message["subject"], "secret");
+    assert_eq!(message["tls"]["implicit"], false);
+    assert!(message["tls"]["version"].as_str().is_some_and(|v| v.starts_with("TLSv1_")));
+    let _ = std::fs::remove_file(&ca_out);
+    terminate(server);
+}
+
+#[test]
+fn serve_announces_its_tls_listener_and_authority() {
+    let ca_out =
+        std::env::temp_dir().join(format!("smtpkit-serve-announce-{}-ca.pem", std::process::id()));
+    let ca_out = ca_out.to_str().expect("UTF-8").to_owned();
+    let mut server = Command::new(env!("CARGO_BIN_EXE_smtpkit"))
+        .args(["serve", "--json", "--listen", "127.0.0.1:0", "--tls", "self-signed"])
+        .args(["--ca-out", &ca_out, "--smtps-listen", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("starts");
+    let mut lines = BufReader::new(server.stdout.take().expect("piped")).lines();
+    let first: serde_json::Value =
+        serde_json::from_str(&lines.next().expect("a line").expect("UTF-8")).expect("JSON");
+    assert_eq!(first["starttls"], true);
+    assert_eq!(first["ca_file"], ca_out.as_str());
+    let smtps = first["smtps_addr"].as_str().expect("an implicit TLS address");
+
+    let tcp = std::net::TcpStream::connect(smtps).expect("connects");
+    let mut tls = Conversation(BufReader::new(tls_client(&ca_out, "127.0.0.1", tcp)));
+    assert!(tls.reply().starts_with("220 localhost"));
+    assert!(tls.ask("QUIT\r\n").starts_with("221"));
+    let _ = std::fs::remove_file(&ca_out);
+    terminate(server);
+}
+
+#[test]
+fn tls_options_without_a_certificate_are_refused_at_start() {
+    for extra in [&["--require-tls"][..], &["--smtps-listen", "127.0.0.1:0"]] {
+        let output = Command::new(env!("CARGO_BIN_EXE_smtpkit"))
+            .args(["serve", "--listen", "127.0.0.1:0"])
+            .args(extra)
+            .output()
+            .expect("runs");
+        assert!(!output.status.success(), "{extra:?}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains("need --tls self-signed or --cert and --key"), "{stderr}");
+    }
+}

@@ -92,6 +92,8 @@ pub struct MockServerBuilder {
     tls: Option<Tls>,
     /// Where to listen for implicit TLS, if anywhere.
     implicit_tls: Option<SocketAddr>,
+    /// Refuse MAIL until the session runs over TLS.
+    require_tls: bool,
     /// The TLS configuration made from `tls` at start.
     server_tls: Option<ServerTls>,
 }
@@ -130,6 +132,7 @@ impl Default for MockServerBuilder {
             maildirs: None,
             tls: None,
             implicit_tls: None,
+            require_tls: false,
             server_tls: None,
         }
     }
@@ -216,10 +219,11 @@ impl MockServerBuilder {
         self
     }
 
-    /// Refuses MAIL with 530 5.7.0 until the session runs over TLS; needs
-    /// [`tls`](Self::tls) to be of use.
+    /// Refuses MAIL with 530 5.7.0 until the session runs over TLS, as
+    /// [`SessionConfig::require_tls`] does whatever [`session`](Self::session)
+    /// sets; needs [`tls`](Self::tls) to be of use.
     pub fn require_tls(mut self, require: bool) -> Self {
-        self.session.require_tls = require;
+        self.require_tls = require;
         self
     }
 
@@ -260,6 +264,7 @@ impl MockServerBuilder {
         let invalid = |e: &dyn std::fmt::Display| {
             std::io::Error::new(std::io::ErrorKind::InvalidInput, e.to_string())
         };
+        self.session.require_tls |= self.require_tls;
         if let Some(tls) = &self.tls {
             let server_tls =
                 ServerTls::new(tls, &self.session.hostname).map_err(|e| invalid(&e))?;

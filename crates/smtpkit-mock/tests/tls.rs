@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use rustls::pki_types::pem::PemObject as _;
 use rustls::pki_types::{CertificateDer, ServerName};
-use smtpkit_mock::{MockServer, Tls};
+use smtpkit_mock::{MockServer, SessionConfig, Tls};
 use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWrite, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
 use tokio_rustls::client::TlsStream;
@@ -123,8 +123,14 @@ async fn implicit_tls_greets_after_the_handshake() {
 
 #[tokio::test]
 async fn mail_before_starttls_is_refused_when_tls_is_required() {
-    let server =
-        MockServer::builder().tls(Tls::SelfSigned).require_tls(true).start().await.expect("starts");
+    // Session settings given after require_tls keep TLS required.
+    let server = MockServer::builder()
+        .tls(Tls::SelfSigned)
+        .require_tls(true)
+        .session(SessionConfig::default())
+        .start()
+        .await
+        .expect("starts");
     let mut plain = BufReader::new(TcpStream::connect(server.addr()).await.expect("connects"));
     reply(&mut plain).await;
     ask(&mut plain, "EHLO client.example\r\n").await;
