@@ -15,6 +15,7 @@ use tokio::net::{TcpStream, ToSocketAddrs};
 use tracing::{debug, Instrument as _};
 
 use crate::error::{Error, ErrorKind, ProtocolViolation};
+use crate::tls::{ClientTls, Connection, TlsMode};
 use crate::transcript::{Direction, Transcript};
 
 /// Deadlines and limits of a client session.
@@ -153,6 +154,9 @@ pub struct Client<S> {
     /// which nothing more is written: a command sent after a message was
     /// cut off would be read as part of that message.
     broken: Option<&'static str>,
+    /// The name the client last greeted with, to greet again after
+    /// STARTTLS.
+    hello: Option<Host<'static>>,
 }
 
 impl Client<TcpStream> {
@@ -163,19 +167,94 @@ impl Client<TcpStream> {
     /// [`ErrorKind::Connect`] or a timeout if the connection cannot be
     /// made; [`ErrorKind::Rejected`] if the greeting is not 220.
     pub async fn connect(addr: impl ToSocketAddrs, config: ClientConfig) -> Result<Self, Error> {
-        let connecting = TcpStream::connect(addr);
-        let stream = match tokio::time::timeout(config.connect_timeout, connecting).await {
-            Ok(Ok(stream)) => stream,
-            Ok(Err(error)) => return Err(ErrorKind::Connect(error).into()),
-            Err(_) => return Err(ErrorKind::Timeout { step: "connect" }.into()),
-        };
-        // The end of the data goes as a small write of its own after the
-        // body; with Nagle's algorithm it would wait for the server's
-        // delayed acknowledgement of the body, some 40 ms a message. A
-        // socket that refuses the option only sends later, so that is no
-        // error.
-        let _ = stream.set_nodelay(true);
+        let stream = connect_tcp(addr, &config).await?;
         Self::from_stream(stream, config).await
+    }
+}
+
+/// Connects over TCP within the connect deadline.
+async fn connect_tcp(addr: impl ToSocketAddrs, config: &ClientConfig) -> Result<TcpStream, Error> {
+    let connecting = TcpStream::connect(addr);
+    let stream = match tokio::time::timeout(config.connect_timeout, connecting).await {
+        Ok(Ok(stream)) => stream,
+        Ok(Err(error)) => return Err(ErrorKind::Connect(error).into()),
+        Err(_) => return Err(ErrorKind::Timeout { step: "connect" }.into()),
+    };
+    // The end of the data goes as a small write of its own after the body;
+    // with Nagle's algorithm it would wait for the server's delayed
+    // acknowledgement of the body, some 40 ms a message. A socket that
+    // refuses the option only sends later, so that is no error.
+    let _ = stream.set_nodelay(true);
+    Ok(stream)
+}
+
+impl Client<Connection> {
+    /// Connects, greets with EHLO (or HELO) as `hello`, and secures the
+    /// session as `mode` says: STARTTLS when offered, STARTTLS or nothing,
+    /// TLS from the first byte, or plaintext.
+    ///
+    /// With [`TlsMode::Required`], a server that does not offer STARTTLS
+    /// is told QUIT and nothing else: no transaction goes in plaintext.
+    ///
+    /// ```no_run
+    /// use smtpkit_client::{Client, ClientConfig, ClientTls, TlsMode};
+    /// use smtpkit_codec::Host;
+    ///
+    /// # async fn run(ca_pem: &[u8]) -> Result<(), smtpkit_client::Error> {
+    /// let tls = ClientTls::with_ca_pem("localhost", ca_pem)?;
+    /// let hello = Host::new("client.example").expect("a valid name");
+    /// let mut client =
+    ///     Client::open("127.0.0.1:2525", ClientConfig::default(), &hello, TlsMode::Required(tls))
+    ///         .await?;
+    /// assert!(client.connection().is_tls());
+    /// client.quit().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// As [`Client::connect`] and [`Client::ehlo`];
+    /// [`ErrorKind::TlsNotOffered`] when TLS is required and STARTTLS is
+    /// not offered; as [`Client::starttls`] for the upgrade.
+    pub async fn open(
+        addr: impl ToSocketAddrs,
+        config: ClientConfig,
+        hello: &Host<'_>,
+        mode: TlsMode,
+    ) -> Result<Self, Error> {
+        if let TlsMode::Implicit(tls) = &mode {
+            let stream = connect_tcp(addr, &config).await?;
+            let handshake = tls.handshake(stream);
+            let stream = match tokio::time::timeout(config.greeting_timeout, handshake).await {
+                Ok(Ok(stream)) => stream,
+                Ok(Err(error)) => return Err(ErrorKind::Tls { step: "implicit TLS", error }.into()),
+                Err(_) => return Err(ErrorKind::Timeout { step: "implicit TLS" }.into()),
+            };
+            let mut client = Self::from_stream(Connection::Tls(Box::new(stream)), config).await?;
+            client.ehlo(hello).await?;
+            return Ok(client);
+        }
+
+        let mut client = Client::connect(addr, config).await?;
+        let offered = client.ehlo(hello).await?.supports_starttls();
+        match mode {
+            TlsMode::Opportunistic(tls) | TlsMode::Required(tls) if offered => {
+                let client = client.starttls(&tls).await?;
+                Ok(client.map_stream(|stream| Connection::Tls(Box::new(stream))))
+            }
+            TlsMode::Required(_) => {
+                // Polite, and nothing of the caller's goes in plaintext.
+                let _ = client.quit().await;
+                Err(ErrorKind::TlsNotOffered.into())
+            }
+            _ => Ok(client.map_stream(Connection::Plain)),
+        }
+    }
+
+    /// The connection, plaintext or TLS.
+    pub fn connection(&self) -> &Connection {
+        &self.stream
     }
 }
 
@@ -194,6 +273,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Client<S> {
             capabilities: None,
             transcript,
             broken: None,
+            hello: None,
         };
         let timeout = client.config.greeting_timeout;
         let greeting =
@@ -209,6 +289,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Client<S> {
     ///
     /// [`ErrorKind::Rejected`] for any other reply, or an I/O error.
     pub async fn ehlo(&mut self, name: &Host<'_>) -> Result<&Capabilities<'static>, Error> {
+        self.hello = Some(name.clone().into_owned());
         let reply = self.command(&Command::Ehlo(name.clone()), "EHLO").await?;
         let capabilities = if reply.code().get() == 250 {
             Capabilities::from_reply(&reply).map(Capabilities::into_owned).map_err(malformed)?
@@ -229,6 +310,67 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Client<S> {
     /// What the server offered, once greeted.
     pub fn capabilities(&self) -> Option<&Capabilities<'static>> {
         self.capabilities.as_ref()
+    }
+
+    /// Upgrades the session to TLS with STARTTLS (RFC 3207), verifying the
+    /// server's certificate as `tls` says, then greets again with the name
+    /// of the last EHLO, since the server forgets it (§4.2).
+    ///
+    /// A server that sends anything after its 220 before the handshake is
+    /// refused: those bytes would otherwise be read as the first replies
+    /// over TLS (response injection).
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::TlsNotOffered`] unless the last EHLO reply offered
+    /// STARTTLS; [`ErrorKind::Rejected`] unless STARTTLS is answered 220;
+    /// [`ProtocolViolation::DataAfterStartTls`]; [`ErrorKind::Tls`] when
+    /// the handshake fails; as [`Client::ehlo`] for the new greeting.
+    pub async fn starttls(
+        mut self,
+        tls: &ClientTls,
+    ) -> Result<Client<tokio_rustls::client::TlsStream<S>>, Error> {
+        if !self.capabilities.as_ref().is_some_and(Capabilities::supports_starttls) {
+            return Err(ErrorKind::TlsNotOffered.into());
+        }
+        let reply = self.command(&Command::StartTls, "STARTTLS").await?;
+        expect_code(reply, 220, "STARTTLS")?;
+        if !self.buffer.is_empty() {
+            let detail = ProtocolViolation::DataAfterStartTls;
+            return Err(self.broke("STARTTLS", ErrorKind::Protocol { detail }.into()));
+        }
+        let timeout = self.config.command_timeout;
+        let hello = self.hello.take();
+        let mut client = match tokio::time::timeout(timeout, tls.handshake(self.stream)).await {
+            Ok(Ok(stream)) => Client {
+                stream,
+                buffer: Vec::new(),
+                config: self.config,
+                capabilities: None,
+                transcript: self.transcript,
+                broken: None,
+                hello: None,
+            },
+            Ok(Err(error)) => return Err(ErrorKind::Tls { step: "STARTTLS", error }.into()),
+            Err(_) => return Err(ErrorKind::Timeout { step: "STARTTLS" }.into()),
+        };
+        if let Some(hello) = hello {
+            client.ehlo(&hello).await?;
+        }
+        Ok(client)
+    }
+
+    /// The same session over `stream` made from its own.
+    fn map_stream<T>(self, stream: impl FnOnce(S) -> T) -> Client<T> {
+        Client {
+            stream: stream(self.stream),
+            buffer: self.buffer,
+            config: self.config,
+            capabilities: self.capabilities,
+            transcript: self.transcript,
+            broken: self.broken,
+            hello: self.hello,
+        }
     }
 
     /// Starts a transaction.

@@ -87,6 +87,18 @@ pub enum ErrorKind {
         /// The replies, one per recipient, in order.
         replies: Vec<Reply<'static>>,
     },
+    /// TLS could not be set up: a CA file or server name that cannot be
+    /// used, or a handshake that failed (a certificate the client does not
+    /// trust, an expired one, a connection dropped in the handshake).
+    Tls {
+        /// `TLS setup`, `STARTTLS` or `implicit TLS`.
+        step: &'static str,
+        /// What went wrong, as rustls reports it.
+        error: io::Error,
+    },
+    /// TLS is required and the server does not offer STARTTLS: nothing
+    /// more is sent in plaintext (RFC 3207 §4, against stripping).
+    TlsNotOffered,
 }
 
 /// How a server broke the protocol.
@@ -98,6 +110,10 @@ pub enum ProtocolViolation {
     /// The server sent a reply while the client was still sending the
     /// message, before the end of data.
     ReplyDuringData,
+    /// The server sent more after its 220 to STARTTLS, in plaintext,
+    /// where only the TLS handshake may come: bytes that would otherwise
+    /// be taken as the first replies over TLS (response injection).
+    DataAfterStartTls,
 }
 
 impl Error {
@@ -133,6 +149,7 @@ impl Error {
                 replies.iter().any(|r| r.is_permanent())
             }
             ErrorKind::Unsupported { .. }
+            | ErrorKind::TlsNotOffered
             | ErrorKind::MessageTooLarge { .. }
             | ErrorKind::InvalidCommand { .. } => true,
             _ => false,
@@ -170,12 +187,19 @@ impl fmt::Display for Error {
                 ProtocolViolation::ReplyDuringData => {
                     f.write_str("server replied before the end of the message")
                 }
+                ProtocolViolation::DataAfterStartTls => {
+                    f.write_str("server sent plaintext after its 220 to STARTTLS")
+                }
             },
             ErrorKind::OutcomeUnknown { .. } => {
                 f.write_str("outcome unknown: the connection failed after the message was sent")
             }
             ErrorKind::Unsupported { extension } => {
                 write!(f, "the message needs {extension}, which the server does not offer")
+            }
+            ErrorKind::Tls { step, error } => write!(f, "TLS failed at {step}: {error}"),
+            ErrorKind::TlsNotOffered => {
+                f.write_str("TLS is required and the server does not offer STARTTLS")
             }
             ErrorKind::MessageTooLarge { size, limit } => {
                 write!(f, "message of {size} octets exceeds the server's limit of {limit}")
@@ -193,7 +217,7 @@ impl fmt::Display for Error {
 impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match &self.kind {
-            ErrorKind::Connect(e) | ErrorKind::Io(e) => Some(e),
+            ErrorKind::Connect(e) | ErrorKind::Io(e) | ErrorKind::Tls { error: e, .. } => Some(e),
             ErrorKind::OutcomeUnknown { cause } => Some(cause.as_ref()),
             ErrorKind::Protocol { detail: ProtocolViolation::MalformedReply(e) } => Some(e),
             _ => None,

@@ -26,9 +26,11 @@
 
 mod client;
 mod error;
+mod tls;
 mod transcript;
 
 pub use client::{Client, ClientConfig, Envelope, SendReport};
 pub use error::{Error, ErrorKind, ProtocolViolation};
 pub use smtpkit_codec as codec;
+pub use tls::{ClientTls, Connection, TlsMode};
 pub use transcript::{Direction, Transcript, TRANSCRIPT_LIMIT};

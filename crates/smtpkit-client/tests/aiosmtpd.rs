@@ -8,7 +8,7 @@ use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 
 use common::envelope;
-use smtpkit_client::{Client, ClientConfig, ErrorKind};
+use smtpkit_client::{Client, ClientConfig, ClientTls, ErrorKind, TlsMode};
 use smtpkit_codec::Host;
 
 /// An aiosmtpd server whose handler prints each message it accepts as one
@@ -34,7 +34,13 @@ class Handler:
         }), flush=True)
         return "250 2.0.0 stored"
 
-controller = Controller(Handler(), hostname="127.0.0.1", port=int(sys.argv[1]), enable_SMTPUTF8=True)
+tls = {}
+if len(sys.argv) > 3:
+    import ssl
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(sys.argv[2], sys.argv[3])
+    tls = {"tls_context": context, "require_starttls": True}
+controller = Controller(Handler(), hostname="127.0.0.1", port=int(sys.argv[1]), enable_SMTPUTF8=True, **tls)
 controller.start()
 print("ready", flush=True)
 sys.stdin.read()
@@ -50,12 +56,19 @@ struct Server {
 
 impl Server {
     fn start() -> Self {
+        Self::start_with(&[])
+    }
+
+    /// Starts it with extra arguments: a certificate chain and key file
+    /// make it offer and require STARTTLS.
+    fn start_with(extra: &[&std::path::Path]) -> Self {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .and_then(|l| l.local_addr())
             .expect("a free loopback port")
             .port();
         let mut child = Command::new("python3")
             .args(["-c", SERVER, &port.to_string()])
+            .args(extra)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .spawn()
@@ -147,4 +160,48 @@ async fn messages_arrive_byte_exact_and_refusals_are_reported() {
         .expect_err("the only recipient is refused");
     assert!(matches!(error.kind(), ErrorKind::AllRecipientsRejected { .. }));
     client.quit().await.expect("221");
+}
+
+#[tokio::test]
+async fn required_starttls_with_a_verified_certificate() {
+    // A certificate authority and a server certificate for 127.0.0.1.
+    let ca_key = rcgen::KeyPair::generate().expect("a key");
+    let mut ca = rcgen::CertificateParams::new(Vec::<String>::new()).expect("params");
+    ca.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    let ca = ca.self_signed(&ca_key).expect("a CA");
+    let key = rcgen::KeyPair::generate().expect("a key");
+    let leaf = rcgen::CertificateParams::new(vec!["127.0.0.1".to_owned()]).expect("params");
+    let leaf = leaf.signed_by(&key, &ca, &ca_key).expect("a certificate");
+    let dir = std::env::temp_dir().join(format!("smtpkit-aiosmtpd-tls-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("a directory");
+    let (cert_file, key_file) = (dir.join("cert.pem"), dir.join("key.pem"));
+    std::fs::write(&cert_file, leaf.pem()).expect("written");
+    std::fs::write(&key_file, key.serialize_pem()).expect("written");
+
+    let mut server = Server::start_with(&[&cert_file, &key_file]);
+    let addr = format!("127.0.0.1:{}", server.port);
+    let tls = ClientTls::with_ca_pem("127.0.0.1", ca.pem().as_bytes()).expect("a CA");
+    let hello = Host::new("client.example").expect("valid");
+    let mut client = Client::open(&addr, ClientConfig::default(), &hello, TlsMode::Required(tls))
+        .await
+        .expect("STARTTLS with aiosmtpd");
+    assert!(client.connection().is_tls());
+    client
+        .send(&envelope("alice@example.org", &["bob@example.net"]), b"Subject: tls\r\n\r\nhi\r\n")
+        .await
+        .expect("accepted over TLS");
+    let message = server.next_message();
+    assert!(message.has("content", "\"Subject: tls\\r\\n\\r\\nhi\\r\\n\""), "{}", message.line);
+    client.quit().await.expect("221");
+
+    // Without STARTTLS, aiosmtpd refuses the transaction.
+    let mut plain = Client::open(&addr, ClientConfig::default(), &hello, TlsMode::Off)
+        .await
+        .expect("greets in plaintext");
+    let refused = plain
+        .send(&envelope("alice@example.org", &["bob@example.net"]), b"Subject: x\r\n\r\nhi\r\n")
+        .await
+        .expect_err("TLS first");
+    assert_eq!(refused.reply().map(|r| r.code().get()), Some(530), "{refused}");
+    let _ = std::fs::remove_dir_all(&dir);
 }
