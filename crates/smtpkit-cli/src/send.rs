@@ -7,7 +7,9 @@ use std::time::Duration;
 
 use anyhow::{bail, Context as _};
 use serde_json::json;
-use smtpkit_client::{Client, ClientConfig, Direction, Envelope, Error, ErrorKind};
+use smtpkit_client::{
+    Client, ClientConfig, ClientTls, Direction, Envelope, Error, ErrorKind, TlsMode,
+};
 use smtpkit_codec::field::address::Mailbox;
 use smtpkit_codec::{ForwardPath, Host, MessageBuilder, ReversePath};
 
@@ -19,7 +21,8 @@ rejected; 6 rejected at DATA or after the message; 7 the server broke the
 protocol; 8 outcome unknown (connection lost after the message was sent);
 9 no reply in time; 10 the server closed the connection; 11 reading or
 writing failed; 12 the message needs an extension the server does not
-offer (SMTPUTF8, 8BITMIME); 13 the message is over the server's SIZE.";
+offer (SMTPUTF8, 8BITMIME); 13 the message is over the server's SIZE;
+14 TLS failed or was required and not offered.";
 
 /// Arguments of `smtpkit send`.
 #[derive(Debug, clap::Args)]
@@ -63,6 +66,21 @@ pub struct Args {
     /// instead of RFC 5321's minimums (5 minutes for most commands).
     #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..))]
     timeout: Option<u64>,
+    /// Upgrade with STARTTLS, or send nothing: a server that does not
+    /// offer it gets QUIT.
+    #[arg(long, conflicts_with_all = ["starttls_optional", "tls_on_connect"])]
+    starttls: bool,
+    /// Upgrade with STARTTLS when the server offers it, else go on in
+    /// plaintext.
+    #[arg(long, conflicts_with = "tls_on_connect")]
+    starttls_optional: bool,
+    /// Speak TLS from the first byte (port 465 on a real server).
+    #[arg(long)]
+    tls_on_connect: bool,
+    /// Trust the certificate authorities in FILE (PEM), such as the one
+    /// `smtpkit serve --tls self-signed` writes, instead of the system's.
+    #[arg(long, value_name = "FILE")]
+    ca: Option<PathBuf>,
 }
 
 /// A step after which `--quit-after` stops.
@@ -170,8 +188,59 @@ fn find_control(text: &str) -> Option<usize> {
     text.find(|c: char| c.is_control() && c != '\t')
 }
 
+/// How `--starttls`, `--starttls-optional` and `--tls-on-connect` ask to
+/// secure the session, verifying the server by the host of `--server`.
+fn tls_mode(args: &Args) -> anyhow::Result<Option<TlsMode>> {
+    if !(args.starttls || args.starttls_optional || args.tls_on_connect) {
+        if args.ca.is_some() {
+            bail!("--ca needs --starttls, --starttls-optional or --tls-on-connect");
+        }
+        return Ok(None);
+    }
+    let host = match args.server.rsplit_once(':') {
+        Some((host, _)) => host.trim_start_matches('[').trim_end_matches(']'),
+        None => args.server.as_str(),
+    };
+    let tls = match &args.ca {
+        Some(path) => {
+            let pem = std::fs::read(path).with_context(|| format!("--ca {}", path.display()))?;
+            ClientTls::with_ca_pem(host, &pem)
+        }
+        None => ClientTls::with_native_roots(host),
+    }
+    .map_err(|e| anyhow::anyhow!("TLS: {e}"))?;
+    Ok(Some(if args.starttls {
+        TlsMode::Required(tls)
+    } else if args.starttls_optional {
+        TlsMode::Opportunistic(tls)
+    } else {
+        TlsMode::Implicit(tls)
+    }))
+}
+
 /// Runs the session and returns the exit status.
 async fn session(args: &Args, envelope: &Envelope, message: &[u8], ehlo: &Host<'_>) -> u8 {
+    let tls = match tls_mode(args) {
+        Ok(tls) => tls,
+        Err(error) => {
+            eprintln!("smtpkit: error: {error:#}");
+            return 1;
+        }
+    };
+    if let Some(mode) = tls {
+        // Connecting, greeting and the upgrade are one step here.
+        let mut client = match Client::open(args.server.as_str(), config(args), ehlo, mode).await {
+            Ok(client) => client,
+            Err(error) => {
+                eprintln!("smtpkit: error: {error}");
+                return exit_code(&error);
+            }
+        };
+        if let Some((version, suite)) = client.connection().tls_parameters() {
+            eprintln!("smtpkit: TLS {version} {suite}");
+        }
+        return finish(&mut client, args, envelope, message, None).await;
+    }
     let mut client = match Client::connect(args.server.as_str(), config(args)).await {
         Ok(client) => client,
         Err(error) => {
@@ -179,12 +248,28 @@ async fn session(args: &Args, envelope: &Envelope, message: &[u8], ehlo: &Host<'
             return exit_code(&error);
         }
     };
-    let result = steps(&mut client, args, envelope, message, ehlo).await;
+    finish(&mut client, args, envelope, message, Some(ehlo)).await
+}
+
+/// Runs the steps on a connected client (greeting it with `ehlo` unless
+/// that was done), says QUIT after a success, shows the transcript, and
+/// returns the exit status.
+async fn finish<S>(
+    client: &mut Client<S>,
+    args: &Args,
+    envelope: &Envelope,
+    message: &[u8],
+    ehlo: Option<&Host<'_>>,
+) -> u8
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+{
+    let result = steps(client, args, envelope, message, ehlo).await;
     if result.is_ok() {
         // A failed QUIT after a delivered message changes nothing.
         let _ = client.quit().await;
     }
-    print_transcript(&client, args.json);
+    print_transcript(client, args.json);
     match result {
         Ok(()) => 0,
         Err(error) => {
@@ -200,15 +285,17 @@ async fn steps<S>(
     args: &Args,
     envelope: &Envelope,
     message: &[u8],
-    ehlo: &Host<'_>,
+    ehlo: Option<&Host<'_>>,
 ) -> Result<(), Error>
 where
     S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
 {
-    if args.quit_after == Some(Step::Connect) {
-        return Ok(());
+    if let Some(ehlo) = ehlo {
+        if args.quit_after == Some(Step::Connect) {
+            return Ok(());
+        }
+        client.ehlo(ehlo).await?;
     }
-    client.ehlo(ehlo).await?;
     match args.quit_after {
         Some(Step::Ehlo) => Ok(()),
         Some(Step::Mail) => {
@@ -246,6 +333,7 @@ fn exit_code(error: &Error) -> u8 {
         ErrorKind::Io(_) => 11,
         ErrorKind::Unsupported { .. } => 12,
         ErrorKind::MessageTooLarge { .. } => 13,
+        ErrorKind::Tls { .. } | ErrorKind::TlsNotOffered => 14,
         _ => 1,
     }
 }

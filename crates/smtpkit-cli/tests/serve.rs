@@ -433,3 +433,66 @@ fn tls_options_without_a_certificate_are_refused_at_start() {
         assert!(stderr.contains("need --tls self-signed or --cert and --key"), "{stderr}");
     }
 }
+
+/// A server process killed when dropped, so that a failing test does not
+/// leave it running.
+struct Running(Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn send_upgrades_with_starttls_or_tls_on_connect_and_fails_when_tls_is_missing() {
+    let ca_out =
+        std::env::temp_dir().join(format!("smtpkit-send-tls-{}-ca.pem", std::process::id()));
+    let ca_out = ca_out.to_str().expect("UTF-8").to_owned();
+    let mut server = Running(
+        Command::new(env!("CARGO_BIN_EXE_smtpkit"))
+            .args(["serve", "--json", "--quiet", "--listen", "127.0.0.1:0", "--tls", "self-signed"])
+            .args(["--ca-out", &ca_out, "--smtps-listen", "127.0.0.1:0", "--require-tls"])
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("starts"),
+    );
+    let mut lines = BufReader::new(server.0.stdout.take().expect("piped")).lines().map(|line| {
+        serde_json::from_str::<serde_json::Value>(&line.expect("UTF-8")).expect("JSON")
+    });
+    let first = lines.next().expect("the listening line");
+    let addr = first["addr"].as_str().expect("an address").to_owned();
+    let smtps = first["smtps_addr"].as_str().expect("an implicit TLS address").to_owned();
+
+    for (server_addr, mode) in
+        [(&addr, "--starttls"), (&addr, "--starttls-optional"), (&smtps, "--tls-on-connect")]
+    {
+        let subject = format!("--subject=via {mode}");
+        let sent =
+            send(server_addr, &[&HOGE_TO_FUGA[..], &[mode, "--ca", &ca_out, &subject]].concat());
+        let stderr = String::from_utf8_lossy(&sent.stderr);
+        assert!(sent.status.success(), "{mode}: {stderr}");
+        assert!(stderr.contains("smtpkit: TLS TLSv1_"), "{mode}: {stderr}");
+        let message = lines.find(|line| line["event"] == "message").expect("a message line");
+        assert_eq!(message["subject"], format!("via {mode}"));
+        assert_eq!(message["tls"]["implicit"], mode == "--tls-on-connect");
+    }
+    // In plaintext the required TLS refuses MAIL.
+    let sent = send(&addr, &HOGE_TO_FUGA);
+    assert_eq!(sent.status.code(), Some(4), "{}", String::from_utf8_lossy(&sent.stderr));
+    // An unreadable CA file is a bad argument.
+    let missing = ca_out.replace("-ca.pem", "-missing.pem");
+    let sent = send(&addr, &[&HOGE_TO_FUGA[..], &["--starttls", "--ca", &missing]].concat());
+    assert_eq!(sent.status.code(), Some(1), "{}", String::from_utf8_lossy(&sent.stderr));
+    let _ = std::fs::remove_file(&ca_out);
+    drop(server);
+
+    // A server without STARTTLS: required TLS sends nothing and exits 14.
+    let (plain, _, plain_addr) = start(&["--quiet"]);
+    let plain = Running(plain);
+    let sent = send(&plain_addr, &[&HOGE_TO_FUGA[..], &["--starttls"]].concat());
+    assert_eq!(sent.status.code(), Some(14), "{}", String::from_utf8_lossy(&sent.stderr));
+    assert!(String::from_utf8_lossy(&sent.stderr).contains("does not offer STARTTLS"));
+    drop(plain);
+}
