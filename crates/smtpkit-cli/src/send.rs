@@ -348,14 +348,14 @@ where
         print!("{}", transcript.render());
         return;
     }
-    for (direction, bytes) in transcript.entries() {
+    for (direction, tls, bytes) in transcript.entries_with_tls() {
         let direction = match direction {
             Direction::Sent => "sent",
             Direction::Received => "received",
         };
         for line in String::from_utf8_lossy(bytes).split_inclusive('\n') {
             let line = line.trim_end_matches(['\r', '\n']);
-            println!("{}", json!({ "direction": direction, "line": line }));
+            println!("{}", json!({ "direction": direction, "line": line, "tls": tls }));
         }
     }
 }

@@ -474,6 +474,10 @@ fn send_upgrades_with_starttls_or_tls_on_connect_and_fails_when_tls_is_missing()
         let stderr = String::from_utf8_lossy(&sent.stderr);
         assert!(sent.status.success(), "{mode}: {stderr}");
         assert!(stderr.contains("smtpkit: TLS TLSv1_"), "{mode}: {stderr}");
+        // Lines over TLS are marked apart, as swaks marks them.
+        let stdout = String::from_utf8_lossy(&sent.stdout);
+        assert!(stdout.contains("~> MAIL FROM:<hoge@example.net>"), "{mode}: {stdout}");
+        assert!(!stdout.contains("-> MAIL"), "{mode}: {stdout}");
         let message = lines.find(|line| line["event"] == "message").expect("a message line");
         assert_eq!(message["subject"], format!("via {mode}"));
         assert_eq!(message["tls"]["implicit"], mode == "--tls-on-connect");

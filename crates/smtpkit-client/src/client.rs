@@ -231,7 +231,7 @@ impl Client<Connection> {
                 Ok(Err(error)) => return Err(ErrorKind::Tls { step: "implicit TLS", error }.into()),
                 Err(_) => return Err(ErrorKind::Timeout { step: "implicit TLS" }.into()),
             };
-            let mut client = Self::from_stream(Connection::Tls(Box::new(stream)), config).await?;
+            let mut client = Self::greeted(Connection::Tls(Box::new(stream)), config, true).await?;
             client.ehlo(hello).await?;
             return Ok(client);
         }
@@ -265,7 +265,16 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Client<S> {
     ///
     /// As [`Client::connect`], past the connection.
     pub async fn from_stream(stream: S, config: ClientConfig) -> Result<Self, Error> {
-        let transcript = Transcript::new(config.transcript_limit);
+        Self::greeted(stream, config, false).await
+    }
+
+    /// Reads the greeting on `stream`, which is over TLS from its start
+    /// when `tls`.
+    async fn greeted(stream: S, config: ClientConfig, tls: bool) -> Result<Self, Error> {
+        let mut transcript = Transcript::new(config.transcript_limit);
+        if tls {
+            transcript.start_tls();
+        }
         let mut client = Self {
             stream,
             buffer: Vec::new(),
@@ -341,13 +350,15 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Client<S> {
         }
         let timeout = self.config.command_timeout;
         let hello = self.hello.take();
+        let mut transcript = self.transcript;
+        transcript.start_tls();
         let mut client = match tokio::time::timeout(timeout, tls.handshake(self.stream)).await {
             Ok(Ok(stream)) => Client {
                 stream,
                 buffer: Vec::new(),
                 config: self.config,
                 capabilities: None,
-                transcript: self.transcript,
+                transcript,
                 broken: None,
                 hello: None,
             },

@@ -20,19 +20,21 @@ pub enum Direction {
 #[derive(Debug, Clone)]
 pub struct Transcript {
     /// The entries, oldest first.
-    entries: VecDeque<(Direction, Vec<u8>)>,
+    entries: VecDeque<(Direction, bool, Vec<u8>)>,
     /// Octets held.
     len: usize,
     /// Octets dropped to stay within the limit.
     dropped: u64,
     /// The most octets held.
     limit: usize,
+    /// True once the session runs over TLS: later entries are marked.
+    tls: bool,
 }
 
 impl Transcript {
     /// An empty transcript keeping at most `limit` octets.
     pub fn new(limit: usize) -> Self {
-        Self { entries: VecDeque::new(), len: 0, dropped: 0, limit }
+        Self { entries: VecDeque::new(), len: 0, dropped: 0, limit, tls: false }
     }
 
     /// Records bytes, joining them to the last entry if it went the same
@@ -40,20 +42,32 @@ impl Transcript {
     pub fn push(&mut self, direction: Direction, bytes: &[u8]) {
         let bytes = &bytes[bytes.len().saturating_sub(self.limit)..];
         match self.entries.back_mut() {
-            Some((last, entry)) if *last == direction => entry.extend_from_slice(bytes),
-            _ => self.entries.push_back((direction, bytes.to_vec())),
+            Some((last, tls, entry)) if *last == direction && *tls == self.tls => {
+                entry.extend_from_slice(bytes);
+            }
+            _ => self.entries.push_back((direction, self.tls, bytes.to_vec())),
         }
         self.len += bytes.len();
         while self.len > self.limit {
-            let Some((_, oldest)) = self.entries.pop_front() else { break };
+            let Some((_, _, oldest)) = self.entries.pop_front() else { break };
             self.len -= oldest.len();
             self.dropped += oldest.len() as u64;
         }
     }
 
+    /// Marks every entry from now on as sent or received over TLS.
+    pub fn start_tls(&mut self) {
+        self.tls = true;
+    }
+
     /// The entries, oldest first.
     pub fn entries(&self) -> impl Iterator<Item = (Direction, &[u8])> {
-        self.entries.iter().map(|(direction, bytes)| (*direction, bytes.as_slice()))
+        self.entries.iter().map(|(direction, _, bytes)| (*direction, bytes.as_slice()))
+    }
+
+    /// The entries, oldest first, each with whether it went over TLS.
+    pub fn entries_with_tls(&self) -> impl Iterator<Item = (Direction, bool, &[u8])> {
+        self.entries.iter().map(|(direction, tls, bytes)| (*direction, *tls, bytes.as_slice()))
     }
 
     /// Octets dropped from the start to stay within the limit.
@@ -62,13 +76,15 @@ impl Transcript {
     }
 
     /// The transcript as text, each line prefixed with `-> ` when sent and
-    /// `<- ` when received, as swaks shows it.
+    /// `<- ` when received, or `~> ` and `<~ ` over TLS, as swaks shows it.
     pub fn render(&self) -> String {
         let mut out = String::new();
-        for (direction, bytes) in self.entries() {
-            let arrow = match direction {
-                Direction::Sent => "-> ",
-                Direction::Received => "<- ",
+        for (direction, tls, bytes) in self.entries_with_tls() {
+            let arrow = match (direction, tls) {
+                (Direction::Sent, false) => "-> ",
+                (Direction::Received, false) => "<- ",
+                (Direction::Sent, true) => "~> ",
+                (Direction::Received, true) => "<~ ",
             };
             for line in String::from_utf8_lossy(bytes).split_inclusive('\n') {
                 out.push_str(arrow);

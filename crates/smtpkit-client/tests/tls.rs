@@ -50,14 +50,24 @@ async fn required_starttls_upgrades_greets_again_and_sends() {
     let stored = server.wait_for(1, Duration::from_secs(5), |_| true).await.expect("stored");
     assert!(stored[0].message.facts.tls.as_ref().is_some_and(|t| !t.implicit));
 
-    // The transcript shows the EHLO, STARTTLS, and the EHLO after it.
-    let sent = client.transcript().render();
-    let order: Vec<&str> = sent
+    // The transcript shows the EHLO and STARTTLS in plaintext (`->`,
+    // `<-`), and the EHLO after it and the rest over TLS (`~>`, `<~`).
+    let rendered = client.transcript().render();
+    let order: Vec<&str> = rendered
         .lines()
-        .filter_map(|line| line.strip_prefix("-> "))
-        .filter(|line| line.starts_with("EHLO") || line.starts_with("STARTTLS"))
+        .filter(|line| line.contains("EHLO") || line.contains("STARTTLS") || line.contains("QUIT"))
         .collect();
-    assert_eq!(order, ["EHLO client.example", "STARTTLS", "EHLO client.example"]);
+    assert_eq!(
+        order,
+        [
+            "-> EHLO client.example",
+            "<- 250 STARTTLS",
+            "-> STARTTLS",
+            "~> EHLO client.example",
+            "~> QUIT"
+        ]
+    );
+    assert!(rendered.contains("<- 220 2.0.0 ready to start TLS"), "{rendered}");
 }
 
 #[tokio::test]
@@ -69,6 +79,11 @@ async fn implicit_tls_and_opportunistic_modes() {
         .expect("TLS from the start");
     assert!(client.connection().is_tls());
     client.quit().await.expect("221");
+    let rendered = client.transcript().render();
+    assert!(
+        rendered.lines().all(|line| line.starts_with("~> ") || line.starts_with("<~ ")),
+        "{rendered}"
+    );
 
     let mut client = Client::open(server.addr(), config(), &hello(), TlsMode::Opportunistic(tls))
         .await
@@ -195,4 +210,32 @@ async fn a_connection_dropped_in_the_handshake_is_a_tls_error() {
         Client::open(addr, config(), &hello(), TlsMode::Required(tls)).await.expect_err("refused");
     assert!(error.is_transient(), "{error}");
     assert_eq!(error.reply().map(|r| r.code().get()), Some(454));
+}
+
+#[tokio::test]
+async fn an_expired_certificate_is_refused() {
+    let ca_key = rcgen::KeyPair::generate().expect("a key");
+    let mut ca = rcgen::CertificateParams::new(Vec::<String>::new()).expect("params");
+    ca.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    let ca = ca.self_signed(&ca_key).expect("a CA");
+    let key = rcgen::KeyPair::generate().expect("a key");
+    let mut leaf = rcgen::CertificateParams::new(vec!["localhost".to_owned()]).expect("params");
+    leaf.not_before = rcgen::date_time_ymd(2020, 1, 1);
+    leaf.not_after = rcgen::date_time_ymd(2021, 1, 1);
+    let leaf = leaf.signed_by(&key, &ca, &ca_key).expect("a certificate");
+    let server = MockServer::builder()
+        .tls(Tls::Pem {
+            certificate_chain: leaf.pem().into_bytes(),
+            private_key: key.serialize_pem().into_bytes(),
+        })
+        .start()
+        .await
+        .expect("starts with a certificate of its own");
+    let tls = ClientTls::with_ca_pem("localhost", ca.pem().as_bytes()).expect("a CA");
+    let error = Client::open(server.addr(), config(), &hello(), TlsMode::Required(tls))
+        .await
+        .expect_err("expired");
+    assert!(matches!(error.kind(), ErrorKind::Tls { step: "STARTTLS", .. }), "{error}");
+    assert!(error.to_string().to_lowercase().contains("expired"), "{error}");
+    assert!(server.tls_ca_pem().is_none(), "no authority of its own");
 }
