@@ -1,6 +1,9 @@
 //! What a mock session offers and enforces: its name, its extensions, and
 //! the limits of RFC 5321 §4.5.3.
 
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
 use smtpkit_codec::line::{COMMAND_LINE_LIMIT, TEXT_LINE_LIMIT};
 use smtpkit_codec::{BareLineEndings, CommandOptions, ParseError};
 
@@ -75,6 +78,12 @@ pub struct SessionConfig {
     /// Refuse MAIL with 530 5.7.0 until the session runs over TLS.
     /// Default off.
     pub require_tls: bool,
+    /// Whether and whom AUTH (RFC 4954) accepts. Default off.
+    pub auth: AuthMode,
+    /// Offer AUTH without TLS to a client on a loopback address, where
+    /// test setups often have no TLS. Elsewhere AUTH needs TLS first
+    /// (538 5.7.11). Default off.
+    pub auth_without_tls_on_loopback: bool,
 }
 
 impl Default for SessionConfig {
@@ -94,6 +103,8 @@ impl Default for SessionConfig {
             bare_line_endings: BareLineEndings::Reject,
             starttls: false,
             require_tls: false,
+            auth: AuthMode::Off,
+            auth_without_tls_on_loopback: false,
         }
     }
 }
@@ -174,3 +185,79 @@ pub struct ConfigError {
     #[source]
     pub source: ParseError,
 }
+
+/// Gives the secret of a user (password, or token for XOAUTH2), or `None`
+/// for an unknown user.
+pub type SecretLookup = Arc<dyn Fn(&str) -> Option<String> + Send + Sync>;
+
+/// Whether a session answers AUTH, and whom it lets in. The mechanisms
+/// offered are PLAIN, LOGIN, CRAM-MD5 and XOAUTH2.
+///
+/// ```
+/// use smtpkit_mock::AuthMode;
+///
+/// let users = AuthMode::users([("hoge", "secret")]);
+/// assert_eq!(users.secret("hoge").as_deref(), Some("secret"));
+/// assert_eq!(users.secret("fuga"), None);
+/// assert!(!AuthMode::Off.is_on());
+/// ```
+#[derive(Clone, Default)]
+pub enum AuthMode {
+    /// AUTH is not offered; the command gets 502 5.5.1.
+    #[default]
+    Off,
+    /// Any user name and secret is accepted.
+    AcceptAny,
+    /// Each user with their secret.
+    Users(Arc<BTreeMap<String, String>>),
+    /// A function that gives a user's secret.
+    Lookup(SecretLookup),
+}
+
+impl AuthMode {
+    /// The users of `pairs`, each with their secret.
+    pub fn users<U: Into<String>, S: Into<String>>(
+        pairs: impl IntoIterator<Item = (U, S)>,
+    ) -> Self {
+        Self::Users(Arc::new(pairs.into_iter().map(|(u, s)| (u.into(), s.into())).collect()))
+    }
+
+    /// True unless [`AuthMode::Off`].
+    pub fn is_on(&self) -> bool {
+        !matches!(self, Self::Off)
+    }
+
+    /// The secret of `user`, where the mode knows users.
+    pub fn secret(&self, user: &str) -> Option<String> {
+        match self {
+            Self::Off | Self::AcceptAny => None,
+            Self::Users(users) => users.get(user).cloned(),
+            Self::Lookup(lookup) => lookup(user),
+        }
+    }
+}
+
+impl std::fmt::Debug for AuthMode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The secrets stay out of logs.
+        match self {
+            Self::Off => f.write_str("Off"),
+            Self::AcceptAny => f.write_str("AcceptAny"),
+            Self::Users(users) => write!(f, "Users({} users)", users.len()),
+            Self::Lookup(_) => f.write_str("Lookup(..)"),
+        }
+    }
+}
+
+impl PartialEq for AuthMode {
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (Self::Off, Self::Off) | (Self::AcceptAny, Self::AcceptAny) => true,
+            (Self::Users(a), Self::Users(b)) => a == b,
+            (Self::Lookup(a), Self::Lookup(b)) => Arc::ptr_eq(a, b),
+            _ => false,
+        }
+    }
+}
+
+impl Eq for AuthMode {}

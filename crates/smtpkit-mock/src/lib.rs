@@ -47,8 +47,9 @@ mod tls;
 mod transcript;
 
 pub use config::{
-    ConfigError, Extensions, SessionConfig, DEFAULT_ERRORS_LIMIT, DEFAULT_HOSTNAME,
-    DEFAULT_MESSAGE_SIZE_LIMIT, DEFAULT_RECIPIENTS_LIMIT, EXTENSION_LINE_ALLOWANCE,
+    AuthMode, ConfigError, Extensions, SecretLookup, SessionConfig, DEFAULT_ERRORS_LIMIT,
+    DEFAULT_HOSTNAME, DEFAULT_MESSAGE_SIZE_LIMIT, DEFAULT_RECIPIENTS_LIMIT,
+    EXTENSION_LINE_ALLOWANCE,
 };
 pub use maildir::Maildirs;
 pub use message::{

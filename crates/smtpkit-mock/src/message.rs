@@ -108,6 +108,8 @@ pub struct SessionFacts {
     pub hello: Option<Hello>,
     /// The session's TLS, once it runs over TLS.
     pub tls: Option<TlsFacts>,
+    /// The user the client authenticated as with AUTH, if it did.
+    pub auth: Option<String>,
 }
 
 /// A client's greeting command and the name it gave.

@@ -17,7 +17,7 @@ use tokio::sync::{watch, Semaphore};
 use tokio::task::{JoinHandle, JoinSet};
 use tracing::{debug, info, warn};
 
-use crate::config::SessionConfig;
+use crate::config::{AuthMode, SessionConfig};
 use crate::maildir::Maildirs;
 use crate::policy::{AcceptAll, Decision, Phase, Policy};
 use crate::rules::{Rule, RuleGuard, Rules, VerifyError};
@@ -94,6 +94,10 @@ pub struct MockServerBuilder {
     implicit_tls: Option<SocketAddr>,
     /// Refuse MAIL until the session runs over TLS.
     require_tls: bool,
+    /// Whom AUTH lets in, when set apart from the session settings.
+    auth: Option<AuthMode>,
+    /// Offer AUTH without TLS on loopback, when set apart.
+    auth_without_tls_on_loopback: Option<bool>,
     /// The TLS configuration made from `tls` at start.
     server_tls: Option<ServerTls>,
 }
@@ -133,6 +137,8 @@ impl Default for MockServerBuilder {
             tls: None,
             implicit_tls: None,
             require_tls: false,
+            auth: None,
+            auth_without_tls_on_loopback: None,
             server_tls: None,
         }
     }
@@ -227,6 +233,21 @@ impl MockServerBuilder {
         self
     }
 
+    /// Offers AUTH (PLAIN, LOGIN, CRAM-MD5, XOAUTH2) and lets in whom
+    /// `mode` says, as [`SessionConfig::auth`] does whatever
+    /// [`session`](Self::session) sets. AUTH needs TLS first unless
+    /// [`auth_without_tls_on_loopback`](Self::auth_without_tls_on_loopback).
+    pub fn auth(mut self, mode: AuthMode) -> Self {
+        self.auth = Some(mode);
+        self
+    }
+
+    /// Offers AUTH without TLS to clients on a loopback address.
+    pub fn auth_without_tls_on_loopback(mut self, allow: bool) -> Self {
+        self.auth_without_tls_on_loopback = Some(allow);
+        self
+    }
+
     /// Also listens on `addr` for connections that are TLS from their
     /// first byte (RFC 8314), with the certificate of [`tls`](Self::tls);
     /// port 0 picks a free port, given by [`MockServer::implicit_tls_addr`].
@@ -265,6 +286,12 @@ impl MockServerBuilder {
             std::io::Error::new(std::io::ErrorKind::InvalidInput, e.to_string())
         };
         self.session.require_tls |= self.require_tls;
+        if let Some(mode) = self.auth.clone() {
+            self.session.auth = mode;
+        }
+        if let Some(allow) = self.auth_without_tls_on_loopback {
+            self.session.auth_without_tls_on_loopback = allow;
+        }
         if let Some(tls) = &self.tls {
             let server_tls =
                 ServerTls::new(tls, &self.session.hostname).map_err(|e| invalid(&e))?;

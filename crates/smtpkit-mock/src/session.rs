@@ -8,6 +8,7 @@
 //! closes the connection once [`Session::is_closed`], and runs the
 //! deadlines, telling the session with [`Session::deadline_expired`].
 
+mod auth;
 mod content;
 mod replies;
 mod transaction;
@@ -205,7 +206,7 @@ impl Session {
         let mut session = Self {
             setup,
             policy,
-            facts: SessionFacts { peer: peer.into(), hello: None, tls: None },
+            facts: SessionFacts { peer: peer.into(), hello: None, tls: None, auth: None },
             refused: false,
             input: Input::Command,
             line: Vec::new(),
@@ -246,6 +247,7 @@ impl Session {
                 Input::SkipLine => self.skip_line(rest),
                 Input::Data { .. } => self.read_data(rest),
                 Input::Bdat { .. } => self.read_chunk(rest),
+                Input::Auth(_) => self.read_auth_line(rest),
                 // Plaintext after STARTTLS is never acted on.
                 Input::StartTls | Input::Closed => return,
             };
@@ -268,7 +270,8 @@ impl Session {
     /// replies not yet taken, and the transcript.
     ///
     /// Whatever the client sends, this stays within the command line
-    /// limit, the message size limit and [`TRANSCRIPT_LIMIT`](crate::TRANSCRIPT_LIMIT),
+    /// limit (the AUTH line limit during an AUTH exchange), the message
+    /// size limit and [`TRANSCRIPT_LIMIT`](crate::TRANSCRIPT_LIMIT),
     /// plus the replies the caller has not taken yet.
     pub fn held_octets(&self) -> usize {
         let body = match &self.input {
@@ -303,6 +306,7 @@ impl Session {
         }
         self.facts.tls = Some(tls);
         self.facts.hello = None;
+        self.facts.auth = None;
         self.transaction = None;
         self.line.clear();
         self.input = Input::Command;
@@ -449,11 +453,12 @@ impl Session {
                 self.close(CloseReason::Quit);
             }
             Command::StartTls if self.setup.config.starttls => self.starttls(),
+            Command::Auth { mechanism, initial_response } => self.auth(mechanism, initial_response),
 
             // EXPN would disclose mailing lists, which a mock server has
-            // none of; AUTH and ETRN are not offered, nor STARTTLS without
-            // a certificate.
-            Command::Expn(_) | Command::StartTls | Command::Auth { .. } | Command::Etrn(_) => {
+            // none of; ETRN is not offered, nor STARTTLS without a
+            // certificate.
+            Command::Expn(_) | Command::StartTls | Command::Etrn(_) => {
                 self.send(&Reply::not_implemented());
             }
             Command::Unknown { .. } => self.client_error(&Reply::command_unrecognized()),
@@ -478,9 +483,12 @@ impl Session {
         }
         let reply = match self.policy.decide(Phase::Hello { verb, name: &name }) {
             Decision::Continue if verb == HelloVerb::Helo => self.setup.helo_reply.clone(),
-            // Over TLS, STARTTLS is offered no more (RFC 3207 §4.2).
-            Decision::Continue if self.facts.tls.is_some() => self.setup.ehlo_reply_tls.clone(),
-            Decision::Continue => self.setup.ehlo_reply.clone(),
+            // Over TLS, STARTTLS is offered no more (RFC 3207 §4.2); AUTH
+            // only where it may be used.
+            Decision::Continue => {
+                let tls = usize::from(self.facts.tls.is_some());
+                self.setup.ehlo_replies[tls][usize::from(self.offers_auth())].clone()
+            }
             Decision::Reply(reply) if reply.class() != ReplyClass::PositiveCompletion => {
                 return self.send(&reply);
             }
@@ -560,10 +568,9 @@ pub struct SessionSetup {
     config: SessionConfig,
     /// The 220 greeting.
     greeting: Reply<'static>,
-    /// The reply to EHLO and LHLO.
-    ehlo_reply: Reply<'static>,
-    /// The reply to EHLO and LHLO over TLS, without STARTTLS.
-    ehlo_reply_tls: Reply<'static>,
+    /// The replies to EHLO and LHLO: in plaintext (with STARTTLS when
+    /// configured) and over TLS, each without and with AUTH.
+    ehlo_replies: [[Reply<'static>; 2]; 2],
     /// The reply to HELO.
     helo_reply: Reply<'static>,
 }
@@ -576,12 +583,20 @@ impl SessionSetup {
     /// [`ConfigError`] when `config.hostname` cannot be written in a
     /// greeting: empty, or with a space or control character.
     pub fn new(config: SessionConfig) -> Result<Arc<Self>, ConfigError> {
-        let ehlo_reply = capabilities(&config, config.starttls)?.to_reply();
-        let ehlo_reply_tls = capabilities(&config, false)?.to_reply();
+        let ehlo_replies = [
+            [
+                capabilities(&config, config.starttls, false)?.to_reply(),
+                capabilities(&config, config.starttls, true)?.to_reply(),
+            ],
+            [
+                capabilities(&config, false, false)?.to_reply(),
+                capabilities(&config, false, true)?.to_reply(),
+            ],
+        ];
         let helo_reply = Reply::single(ReplyCode::OK, None, config.hostname.clone())
             .map_err(|source| ConfigError { field: "hostname", source })?;
         let greeting = greeting(&config)?;
-        Ok(Arc::new(Self { config, greeting, ehlo_reply, ehlo_reply_tls, helo_reply }))
+        Ok(Arc::new(Self { config, greeting, ehlo_replies, helo_reply }))
     }
 
     /// The configuration.
@@ -604,10 +619,11 @@ fn greeting(config: &SessionConfig) -> Result<Reply<'static>, ConfigError> {
 }
 
 /// The capabilities the reply to EHLO or LHLO lists, with or without
-/// STARTTLS.
+/// STARTTLS and AUTH.
 fn capabilities(
     config: &SessionConfig,
     starttls: bool,
+    auth: bool,
 ) -> Result<Capabilities<'static>, ConfigError> {
     let error = |source| ConfigError { field: "hostname", source };
     let mut capabilities = Capabilities::new(config.hostname.clone()).map_err(error)?;
@@ -622,6 +638,7 @@ fn capabilities(
         (extensions.chunking && extensions.binarymime, Capability::BinaryMime),
         (extensions.dsn, Capability::Dsn),
         (starttls, Capability::StartTls),
+        (auth, Capability::Auth(auth::MECHANISMS.iter().map(|&m| m.into()).collect())),
     ];
     for (on, capability) in offered {
         if on {

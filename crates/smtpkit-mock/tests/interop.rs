@@ -5,7 +5,7 @@
 use std::process::Command;
 use std::time::Duration;
 
-use smtpkit_mock::{MockServer, SessionConfig, Tls};
+use smtpkit_mock::{AuthMode, MockServer, SessionConfig, Tls};
 
 #[tokio::test]
 async fn smtplib_and_curl_messages_arrive_byte_exact() {
@@ -177,5 +177,75 @@ s.quit()
     for message in stored {
         assert_eq!(message.message.content, b"Subject: tls\r\n\r\n.dot\r\nline\r\n");
         assert!(message.message.facts.tls.is_some(), "TLS was required");
+    }
+}
+
+#[tokio::test]
+async fn smtplib_curl_and_swaks_authenticate_over_starttls() {
+    let server = MockServer::builder()
+        .tls(Tls::SelfSigned)
+        .require_tls(true)
+        .auth(AuthMode::users([("hoge", "secret")]))
+        .start()
+        .await
+        .expect("starts");
+    let port = server.addr().port().to_string();
+    let dir = std::env::temp_dir().join(format!("smtpkit-auth-interop-{port}"));
+    std::fs::create_dir_all(&dir).expect("a scratch directory");
+    let ca = dir.join("ca.pem");
+    std::fs::write(&ca, server.tls_ca_pem().expect("an authority")).expect("written");
+    let mail = dir.join("mail.eml");
+    std::fs::write(&mail, b"Subject: auth\r\n\r\nline\r\n").expect("written");
+
+    // smtplib picks CRAM-MD5 first, then PLAIN and LOGIN; each is asked
+    // for in turn, and a wrong password must fail.
+    let python = r#"
+import smtplib, ssl, sys
+context = ssl.create_default_context(cafile=sys.argv[2])
+for mechanism in ["CRAM-MD5", "PLAIN", "LOGIN"]:
+    s = smtplib.SMTP("127.0.0.1", int(sys.argv[1]), timeout=10)
+    s.starttls(context=context)
+    s.ehlo()
+    s.user, s.password = "hoge", "secret"
+    s.auth(mechanism, getattr(s, "auth_" + mechanism.lower().replace("-", "_")))
+    s.sendmail("hoge@example.net", ["fuga@example.net"], b"Subject: auth\r\n\r\nline\r\n")
+    s.quit()
+s = smtplib.SMTP("127.0.0.1", int(sys.argv[1]), timeout=10)
+s.starttls(context=context)
+try:
+    s.login("hoge", "wrong")
+    sys.exit("a wrong password was accepted")
+except smtplib.SMTPAuthenticationError as error:
+    assert error.smtp_code == 535, error
+"#;
+    let mut command = Command::new("python3");
+    command.args(["-c", python, &port]).arg(&ca);
+    succeeds(command).await;
+
+    let mut command = Command::new("curl");
+    command.args(["--silent", "--show-error", "--ssl-reqd", "--cacert"]).arg(&ca);
+    command.args([&format!("smtp://127.0.0.1:{port}"), "--user", "hoge:secret"]);
+    command.args(["--mail-from", "hoge@example.net", "--mail-rcpt", "fuga@example.net"]);
+    command.arg("--upload-file").arg(&mail);
+    succeeds(command).await;
+
+    for mechanism in ["PLAIN", "LOGIN"] {
+        let mut command = Command::new("swaks");
+        command.args(["--server", "127.0.0.1", "--port", &port, "--tls", "--tls-verify"]);
+        command.arg("--tls-ca-path").arg(&ca);
+        command.args(["--auth", mechanism, "--auth-user", "hoge", "--auth-password", "secret"]);
+        command.args(["--from", "hoge@example.net", "--to", "fuga@example.net"]);
+        command.args(["--helo", "swaks.example", "--data", "Subject: auth\n\nline"]);
+        succeeds(command).await;
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+
+    let stored = server
+        .wait_for(6, Duration::from_secs(5), |m| m.is_for("fuga@example.net"))
+        .await
+        .expect("all six arrive");
+    for message in stored {
+        assert_eq!(message.message.facts.auth.as_deref(), Some("hoge"));
+        assert_eq!(message.message.content, b"Subject: auth\r\n\r\nline\r\n");
     }
 }

@@ -34,6 +34,8 @@ pub(crate) enum Input {
         /// when it belongs to the transaction.
         refusal: Option<Refusal>,
     },
+    /// A response line of an AUTH exchange.
+    Auth(Box<super::auth::AuthStep>),
     /// Nothing until the TLS handshake after STARTTLS: input is dropped.
     StartTls,
     /// Nothing: the session is over.

@@ -768,3 +768,114 @@ fn a_closed_session_stays_closed_after_a_handshake() {
     session.tls_established(tls_facts());
     assert!(session.is_closed());
 }
+
+/// A session with AUTH for hoge (password `secret`), on a loopback peer
+/// where plaintext AUTH is allowed when `loopback`.
+fn auth_session(loopback: bool) -> Session {
+    let config = SessionConfig {
+        auth: crate::config::AuthMode::users([("hoge", "secret")]),
+        auth_without_tls_on_loopback: true,
+        ..SessionConfig::default()
+    };
+    let peer = if loopback { "127.0.0.1:40000" } else { PEER };
+    let mut session = Session::new(config, peer).expect("a valid configuration");
+    session.receive(b"EHLO client.example\r\n");
+    session.take_output();
+    session
+}
+
+/// Base64 of `bytes`.
+fn b64(bytes: &[u8]) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+#[test]
+fn auth_plain_and_login_accept_the_right_password_only() {
+    let table: &[(String, u16)] = &[
+        (format!("AUTH PLAIN {}\r\n", b64(b"\0hoge\0secret")), 235),
+        (format!("AUTH PLAIN {}\r\n", b64(b"\0hoge\0wrong")), 535),
+        (format!("AUTH PLAIN {}\r\n", b64(b"\0fuga\0secret")), 535),
+        (format!("AUTH PLAIN\r\n{}\r\n", b64(b"admin\0hoge\0secret")), 235),
+        (format!("AUTH LOGIN\r\n{}\r\n{}\r\n", b64(b"hoge"), b64(b"secret")), 235),
+        (format!("AUTH LOGIN {}\r\n{}\r\n", b64(b"hoge"), b64(b"wrong")), 535),
+        ("AUTH PLAIN\r\n*\r\n".to_owned(), 501),
+        ("AUTH PLAIN not-base64!\r\n".to_owned(), 501),
+        ("AUTH PLAIN\r\n!!!\r\n".to_owned(), 501),
+        (format!("AUTH PLAIN {}\r\n", b64(b"no separators")), 501),
+        ("AUTH SCRAM-SHA-256\r\n".to_owned(), 504),
+    ];
+    for (input, code) in table {
+        let mut session = auth_session(true);
+        session.receive(input.as_bytes());
+        let replies = codes(&outcome(&mut session));
+        assert_eq!(replies.last(), Some(code), "{input:?}: {replies:?}");
+        assert_eq!(session.facts().auth.is_some(), *code == 235, "{input:?}");
+    }
+}
+
+#[test]
+fn auth_cram_md5_and_xoauth2_prove_the_secret() {
+    let mut session = auth_session(true);
+    session.receive(b"AUTH CRAM-MD5\r\n");
+    let output = session.take_output();
+    let text = String::from_utf8(output).expect("ASCII");
+    let challenge = text.strip_prefix("334 ").expect("a challenge").trim_end();
+    let challenge = {
+        use base64::Engine as _;
+        base64::engine::general_purpose::STANDARD.decode(challenge).expect("base64")
+    };
+    let challenge = String::from_utf8(challenge).expect("text");
+    assert!(challenge.starts_with('<') && challenge.ends_with("@localhost>"), "{challenge}");
+    let digest = super::auth::cram_md5_digest("secret", &challenge);
+    session.receive(format!("{}\r\n", b64(format!("hoge {digest}").as_bytes())).as_bytes());
+    assert_eq!(codes(&outcome(&mut session)), [235]);
+    assert_eq!(session.facts().auth.as_deref(), Some("hoge"));
+
+    let mut session = auth_session(true);
+    let good = b64(b"user=hoge\x01auth=Bearer secret\x01\x01");
+    let bad = b64(b"user=hoge\x01auth=Bearer other\x01\x01");
+    session.receive(format!("AUTH XOAUTH2 {bad}\r\nAUTH XOAUTH2 {good}\r\n").as_bytes());
+    assert_eq!(codes(&outcome(&mut session)), [535, 235]);
+}
+
+#[test]
+fn auth_needs_tls_off_loopback_and_comes_once_outside_a_transaction() {
+    let mut session = auth_session(false);
+    session.receive(format!("AUTH PLAIN {}\r\n", b64(b"\0hoge\0secret")).as_bytes());
+    assert_eq!(replies_of(&session.take_output()), [(538, "5.7.11".into())]);
+    session.tls_established(tls_facts());
+    session.receive(b"EHLO client.example\r\n");
+    assert!(String::from_utf8_lossy(&session.take_output())
+        .contains("AUTH CRAM-MD5 PLAIN LOGIN XOAUTH2"));
+    session.receive(format!("AUTH PLAIN {}\r\n", b64(b"\0hoge\0secret")).as_bytes());
+    session.receive(format!("AUTH PLAIN {}\r\n", b64(b"\0hoge\0secret")).as_bytes());
+    session.receive(b"MAIL FROM:<hoge@example.net> AUTH=<>\r\nRCPT TO:<fuga@example.net>\r\n");
+    session.receive(b"DATA\r\nHi\r\n.\r\n");
+    let outcome = outcome(&mut session);
+    assert_eq!(codes(&outcome), [235, 503, 250, 250, 354, 250]);
+    assert_eq!(outcome.messages[0].facts.auth.as_deref(), Some("hoge"));
+
+    // Plaintext EHLO off loopback does not list AUTH; a mode of off
+    // answers 502 as before.
+    let session = auth_session(false);
+    drop(session);
+    let mut plain = Session::new(SessionConfig::default(), PEER).expect("valid");
+    plain.receive(b"EHLO client.example\r\nAUTH PLAIN\r\n");
+    let output = plain.take_output();
+    assert!(!String::from_utf8_lossy(&output).contains("AUTH"), "not offered");
+    assert_eq!(replies_of(&output).last(), Some(&(502, "5.5.1".into())));
+}
+
+#[test]
+fn auth_response_lines_are_bounded() {
+    let mut session = auth_session(true);
+    session.receive(b"AUTH PLAIN\r\n");
+    session.take_output();
+    session.receive(&vec![b'A'; smtpkit_codec::line::AUTH_LINE_LIMIT + 10]);
+    session.receive(b"\r\nNOOP\r\n");
+    let replies = codes(&outcome(&mut session));
+    assert_eq!(replies, [500, 250], "too long, then the session goes on");
+    // Only the bounded transcript keeps the line.
+    assert!(session.held_octets() - session.transcript().len() < 1024);
+}

@@ -131,6 +131,9 @@ impl Session {
                 MailParameter::Body(BodyType::BinaryMime) => binarymime,
                 MailParameter::SmtpUtf8 => extensions.smtputf8,
                 MailParameter::Ret(_) | MailParameter::EnvId(_) => extensions.dsn,
+                // RFC 4954 §5: the identity a relay vouches for; taken as
+                // information, whoever authenticated.
+                MailParameter::Auth(_) => self.offers_auth(),
                 _ => false,
             }
     }

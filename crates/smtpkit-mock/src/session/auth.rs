@@ -1,0 +1,264 @@
+//! AUTH (RFC 4954) with PLAIN (RFC 4616), LOGIN, CRAM-MD5 (RFC 2195) and
+//! XOAUTH2: the exchange of challenges and responses, and the check of
+//! what the client proves against the configured [`AuthMode`].
+
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine as _;
+use hmac::{Hmac, Mac as _};
+use smtpkit_codec::{EnhancedStatusCode, InitialResponse, Mechanism, Reply, ReplyCode};
+
+use super::content::Input;
+use super::Session;
+use crate::config::AuthMode;
+
+/// The mechanisms offered, strongest first.
+pub(crate) const MECHANISMS: [&str; 4] = ["CRAM-MD5", "PLAIN", "LOGIN", "XOAUTH2"];
+
+/// Where an exchange stands: which response the session waits for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum AuthStep {
+    /// PLAIN's response, after an empty challenge.
+    Plain,
+    /// LOGIN's user name.
+    LoginUser,
+    /// LOGIN's password, for `user`.
+    LoginPassword {
+        /// The user name given.
+        user: String,
+    },
+    /// CRAM-MD5's `user digest`, to `challenge`.
+    CramMd5 {
+        /// The challenge sent.
+        challenge: String,
+    },
+    /// XOAUTH2's response, after an empty challenge.
+    XOAuth2,
+}
+
+/// A reply of `code` with `enhanced` and `text`, all fixed here.
+fn fixed(code: u16, enhanced: (u8, u16, u16), text: &'static str) -> Reply<'static> {
+    let code = ReplyCode::new(code).expect("a valid code");
+    let (class, subject, detail) = enhanced;
+    let enhanced = EnhancedStatusCode::new(class, subject, detail).expect("a valid code");
+    Reply::single(code, Some(enhanced), text).expect("a valid text")
+}
+
+/// `334` with base64 `text`, which carries no enhanced code.
+fn challenge(text: &str) -> Reply<'static> {
+    Reply::single(ReplyCode::AUTH_CHALLENGE, None, text.to_owned()).expect("base64 is text")
+}
+
+impl Session {
+    /// AUTH: starts an exchange, or answers at once.
+    pub(super) fn auth(
+        &mut self,
+        mechanism: Mechanism<'static>,
+        initial: Option<InitialResponse<'static>>,
+    ) {
+        if !self.setup.config.auth.is_on() {
+            return self.send(&Reply::not_implemented());
+        }
+        if !self.is_extended() || self.transaction.is_some() {
+            return self.client_error(&Reply::bad_sequence());
+        }
+        if self.facts.auth.is_some() {
+            return self.client_error(&fixed(503, (5, 5, 1), "already authenticated"));
+        }
+        if !self.offers_auth() {
+            let text = "encryption required for requested authentication mechanism";
+            return self.client_error(&fixed(538, (5, 7, 11), text));
+        }
+        // `=` is an empty response, as opposed to none at all.
+        let initial = match initial {
+            None => None,
+            Some(InitialResponse::Empty) => Some(Vec::new()),
+            Some(InitialResponse::Data(data)) => match STANDARD.decode(data.as_str()) {
+                Ok(bytes) => Some(bytes),
+                Err(_) => return self.undecodable(),
+            },
+        };
+        match (mechanism, initial) {
+            (Mechanism::Plain, Some(response)) => self.plain(&response),
+            (Mechanism::Plain, None) => self.ask(&challenge(""), AuthStep::Plain),
+            (Mechanism::Login, Some(user)) => self.login_user(&user),
+            (Mechanism::Login, None) => {
+                self.ask(&challenge(&STANDARD.encode("Username:")), AuthStep::LoginUser);
+            }
+            (Mechanism::CramMd5, Some(_)) => {
+                self.client_error(&fixed(501, (5, 5, 4), "CRAM-MD5 takes no initial response"));
+            }
+            (Mechanism::CramMd5, None) => {
+                let challenge_text =
+                    format!("<{}.{}@{}>", self.messages, self.errors, self.setup.config.hostname);
+                let reply = challenge(&STANDARD.encode(&challenge_text));
+                self.ask(&reply, AuthStep::CramMd5 { challenge: challenge_text });
+            }
+            (Mechanism::XOAuth2, Some(response)) => self.xoauth2(&response),
+            (Mechanism::XOAuth2, None) => self.ask(&challenge(""), AuthStep::XOAuth2),
+            _ => self.client_error(&fixed(504, (5, 5, 4), "unrecognized authentication type")),
+        }
+    }
+
+    /// True when AUTH is offered to this client now: over TLS, or on
+    /// loopback when the configuration allows it there.
+    pub(super) fn offers_auth(&self) -> bool {
+        let config = &self.setup.config;
+        config.auth.is_on()
+            && (self.facts.tls.is_some()
+                || (config.auth_without_tls_on_loopback && is_loopback(&self.facts.peer)))
+    }
+
+    /// Takes bytes of a response line, up to the AUTH line limit, and
+    /// acts on it once it is complete.
+    pub(super) fn read_auth_line(&mut self, input: &[u8]) -> usize {
+        let limit = smtpkit_codec::line::AUTH_LINE_LIMIT;
+        let room = limit.saturating_sub(self.line.len());
+        let until_lf = smtpkit_codec::line::skip_line(input).unwrap_or(input.len());
+        let taken = until_lf.min(room);
+        self.transcript.record(crate::transcript::Direction::Client, &input[..taken]);
+        self.line.extend_from_slice(&input[..taken]);
+        let complete = self.line.last() == Some(&b'\n');
+        if complete || self.line.len() >= limit {
+            let line = std::mem::take(&mut self.line);
+            let Input::Auth(step) = std::mem::replace(&mut self.input, Input::Command) else {
+                return taken;
+            };
+            if complete {
+                self.auth_response(*step, &line);
+            } else {
+                self.input = Input::SkipLine;
+                self.client_error(&Reply::line_too_long());
+            }
+            self.line = line;
+            self.line.clear();
+        }
+        taken
+    }
+
+    /// One response line of the client, with its line ending.
+    fn auth_response(&mut self, step: AuthStep, line: &[u8]) {
+        let line = line.strip_suffix(b"\n").unwrap_or(line);
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        if line == b"*" {
+            return self.client_error(&fixed(501, (5, 7, 0), "authentication cancelled"));
+        }
+        let Ok(response) = STANDARD.decode(line) else { return self.undecodable() };
+        match step {
+            AuthStep::Plain => self.plain(&response),
+            AuthStep::LoginUser => self.login_user(&response),
+            AuthStep::LoginPassword { user } => {
+                let user = user.clone();
+                self.verify(&user, |secret| secret.as_bytes() == response.as_slice());
+            }
+            AuthStep::CramMd5 { challenge } => self.cram_md5(&challenge, &response),
+            AuthStep::XOAuth2 => self.xoauth2(&response),
+        }
+    }
+
+    /// PLAIN: `authzid NUL authcid NUL passwd`.
+    fn plain(&mut self, response: &[u8]) {
+        let mut parts = response.split(|&b| b == 0);
+        let (Some(_authzid), Some(user), Some(password), None) =
+            (parts.next(), parts.next(), parts.next(), parts.next())
+        else {
+            return self.client_error(&fixed(501, (5, 5, 2), "malformed PLAIN response"));
+        };
+        let user = String::from_utf8_lossy(user).into_owned();
+        self.verify(&user, |secret| secret.as_bytes() == password);
+    }
+
+    /// LOGIN's user name; the password comes next.
+    fn login_user(&mut self, user: &[u8]) {
+        let user = String::from_utf8_lossy(user).into_owned();
+        self.ask(&challenge(&STANDARD.encode("Password:")), AuthStep::LoginPassword { user });
+    }
+
+    /// CRAM-MD5: `user SP hex(HMAC-MD5(secret, challenge))`.
+    fn cram_md5(&mut self, challenge: &str, response: &[u8]) {
+        let text = String::from_utf8_lossy(response);
+        let Some((user, digest)) = text.rsplit_once(' ') else {
+            return self.client_error(&fixed(501, (5, 5, 2), "malformed CRAM-MD5 response"));
+        };
+        let (user, digest) = (user.to_owned(), digest.to_ascii_lowercase());
+        self.verify(&user, |secret| cram_md5_digest(secret, challenge) == digest);
+    }
+
+    /// XOAUTH2: `user=USER ^A auth=Bearer TOKEN ^A ^A`.
+    fn xoauth2(&mut self, response: &[u8]) {
+        let text = String::from_utf8_lossy(response);
+        let mut user = None;
+        let mut token = None;
+        for field in text.split('\u{1}') {
+            if let Some(value) = field.strip_prefix("user=") {
+                user = Some(value.to_owned());
+            } else if let Some(value) = field.strip_prefix("auth=Bearer ") {
+                token = Some(value.to_owned());
+            }
+        }
+        let (Some(user), Some(token)) = (user, token) else {
+            return self.client_error(&fixed(501, (5, 5, 2), "malformed XOAUTH2 response"));
+        };
+        self.verify(&user, |secret| secret == token);
+    }
+
+    /// Lets `user` in when `proves` holds for their secret, or whoever it
+    /// is under [`AuthMode::AcceptAny`].
+    fn verify(&mut self, user: &str, proves: impl FnOnce(&str) -> bool) {
+        let accepted = match &self.setup.config.auth {
+            AuthMode::AcceptAny => true,
+            mode => mode.secret(user).is_some_and(|secret| proves(&secret)),
+        };
+        if accepted {
+            self.facts.auth = Some(user.to_owned());
+            self.send(&fixed(235, (2, 7, 0), "authentication succeeded"));
+        } else {
+            self.client_error(&fixed(535, (5, 7, 8), "authentication credentials invalid"));
+        }
+    }
+
+    /// Sends a challenge and waits for the response line.
+    fn ask(&mut self, reply: &Reply<'_>, step: AuthStep) {
+        self.send(reply);
+        self.input = Input::Auth(Box::new(step));
+    }
+
+    /// A response that is not base64.
+    fn undecodable(&mut self) {
+        self.client_error(&fixed(501, (5, 5, 2), "cannot decode response"));
+    }
+}
+
+/// The hex digest CRAM-MD5 proves a secret with.
+pub(crate) fn cram_md5_digest(secret: &str, challenge: &str) -> String {
+    let mut mac = Hmac::<md5::Md5>::new_from_slice(secret.as_bytes()).expect("any key length");
+    mac.update(challenge.as_bytes());
+    mac.finalize().into_bytes().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// True for a peer on a loopback address, as the I/O layer writes it.
+fn is_loopback(peer: &str) -> bool {
+    peer.parse::<std::net::SocketAddr>().is_ok_and(|addr| addr.ip().is_loopback())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cram_md5_digest_matches_rfc_2195() {
+        // RFC 2195 §2's example.
+        let challenge = "<1896.697170952@postoffice.reston.mci.net>";
+        assert_eq!(
+            cram_md5_digest("tanstaaftanstaaf", challenge),
+            "b913a602c7eda7a495b4e6e7334d3890"
+        );
+    }
+
+    #[test]
+    fn loopback_peers_are_recognized() {
+        assert!(is_loopback("127.0.0.1:2525"));
+        assert!(is_loopback("[::1]:2525"));
+        assert!(!is_loopback("192.0.2.1:2525"));
+        assert!(!is_loopback("peer"));
+    }
+}
