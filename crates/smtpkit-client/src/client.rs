@@ -7,13 +7,14 @@ use std::time::Duration;
 
 use smtpkit_codec::{
     bdat_chunks, encode_data, parse_reply, Capabilities, Capability, Command, DataEncoder,
-    ForwardPath, Host, MailParameter, MailParameters, RcptParameters, Reply, ReplyOptions,
-    ReversePath, Status, BDAT_CHUNK_SIZE,
+    ForwardPath, Host, MailParameter, MailParameters, Mechanism, RcptParameters, Reply,
+    ReplyOptions, ReversePath, Status, BDAT_CHUNK_SIZE,
 };
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
 use tokio::net::{TcpStream, ToSocketAddrs};
 use tracing::{debug, Instrument as _};
 
+use crate::auth::{Credentials, PREFERENCE};
 use crate::error::{Error, ErrorKind, ProtocolViolation};
 use crate::tls::{ClientTls, Connection, TlsMode};
 use crate::transcript::{Direction, Transcript};
@@ -369,6 +370,100 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Client<S> {
             client.ehlo(&hello).await?;
         }
         Ok(client)
+    }
+
+    /// Authenticates with AUTH (RFC 4954) as `credentials`, with
+    /// `mechanism`, or else the strongest the server offers of CRAM-MD5,
+    /// PLAIN and LOGIN (XOAUTH2, which takes a token, only when asked).
+    /// Returns the 235 reply. The lines that carry the secret show in the
+    /// transcript as `<redacted>`.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::Unsupported`] when the server offers no AUTH or not
+    /// `mechanism`; [`ErrorKind::Rejected`] for any reply but 334 during
+    /// the exchange and 235 at its end (535 for bad credentials, 538 when
+    /// TLS is needed first); a malformed CRAM-MD5 challenge is a
+    /// protocol error.
+    pub async fn auth(
+        &mut self,
+        credentials: &Credentials,
+        mechanism: Option<Mechanism<'static>>,
+    ) -> Result<Reply<'static>, Error> {
+        let offered: Vec<String> = self
+            .capabilities
+            .as_ref()
+            .map(|c| c.auth_mechanisms().map(str::to_ascii_uppercase).collect())
+            .unwrap_or_default();
+        let is_offered = |m: &Mechanism<'_>| offered.iter().any(|o| o == m.as_str());
+        let mechanism = match mechanism {
+            Some(mechanism) if is_offered(&mechanism) => mechanism,
+            Some(_) => return Err(ErrorKind::Unsupported { extension: "AUTH mechanism" }.into()),
+            None => match PREFERENCE.into_iter().find(|m| is_offered(m)) {
+                Some(mechanism) => mechanism,
+                None => return Err(ErrorKind::Unsupported { extension: "AUTH" }.into()),
+            },
+        };
+        let verb = format!("AUTH {mechanism}");
+        let reply = match mechanism {
+            Mechanism::Plain => {
+                self.auth_line(&format!("{verb} {}", credentials.plain()), &verb).await?
+            }
+            Mechanism::XOAuth2 => {
+                self.auth_line(&format!("{verb} {}", credentials.xoauth2()), &verb).await?
+            }
+            Mechanism::Login => {
+                let reply = self.auth_line(&verb, &verb).await?;
+                expect_code(reply, 334, "AUTH")?;
+                let user = credentials.login_user();
+                let reply = self.auth_line(&user, &user).await?;
+                expect_code(reply, 334, "AUTH")?;
+                self.auth_line(&credentials.login_password(), "<redacted>").await?
+            }
+            Mechanism::CramMd5 => {
+                let reply = expect_code(self.auth_line(&verb, &verb).await?, 334, "AUTH")?;
+                let challenge = reply.lines().first().map_or("", |line| line.text()).to_owned();
+                let Some(response) = credentials.cram_md5(&challenge) else {
+                    let detail = ProtocolViolation::MalformedChallenge;
+                    return Err(self.broke("AUTH", ErrorKind::Protocol { detail }.into()));
+                };
+                self.auth_line(&response, "<redacted>").await?
+            }
+            _ => return Err(ErrorKind::Unsupported { extension: "AUTH mechanism" }.into()),
+        };
+        if reply.code().get() == 334 {
+            // XOAUTH2 answers a refusal with a 334 carrying details; an
+            // empty line asks for the final reply.
+            let reply = self.auth_line("", "").await?;
+            return expect_code(reply, 235, "AUTH");
+        }
+        expect_code(reply, 235, "AUTH")
+    }
+
+    /// Writes `line` (a command or a response of an AUTH exchange, base64
+    /// or ASCII, so never holding CR or LF) with CRLF, recording `shown`
+    /// in the transcript in its place, and reads the reply.
+    async fn auth_line(&mut self, line: &str, shown: &str) -> Result<Reply<'static>, Error> {
+        if line.bytes().any(|b| b.is_ascii_control()) {
+            return Err(ErrorKind::InvalidCommand { step: "AUTH", offset: 0 }.into());
+        }
+        let shown = if shown.starts_with("AUTH ") && line.len() > shown.len() {
+            format!("{shown} <redacted>")
+        } else {
+            shown.to_owned()
+        };
+        async {
+            self.write_shown(
+                format!("{line}\r\n").as_bytes(),
+                format!("{shown}\r\n").as_bytes(),
+                "AUTH",
+            )
+            .await?;
+            let timeout = self.config.command_timeout;
+            self.read_reply("AUTH", timeout).await
+        }
+        .instrument(step_span("AUTH"))
+        .await
     }
 
     /// The same session over `stream` made from its own.
@@ -830,8 +925,19 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Client<S> {
 
     /// Writes bytes and flushes them.
     async fn write(&mut self, bytes: &[u8], step: &'static str) -> Result<(), Error> {
+        self.write_shown(bytes, bytes, step).await
+    }
+
+    /// Writes bytes and flushes them, recording `shown` in the transcript
+    /// in their place.
+    async fn write_shown(
+        &mut self,
+        bytes: &[u8],
+        shown: &[u8],
+        step: &'static str,
+    ) -> Result<(), Error> {
         self.check_usable()?;
-        self.transcript.push(Direction::Sent, bytes);
+        self.transcript.push(Direction::Sent, shown);
         let writing = async {
             self.stream.write_all(bytes).await?;
             self.stream.flush().await

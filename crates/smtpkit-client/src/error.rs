@@ -114,6 +114,8 @@ pub enum ProtocolViolation {
     /// where only the TLS handshake may come: bytes that would otherwise
     /// be taken as the first replies over TLS (response injection).
     DataAfterStartTls,
+    /// A CRAM-MD5 challenge that is not base64.
+    MalformedChallenge,
 }
 
 impl Error {
@@ -189,6 +191,9 @@ impl fmt::Display for Error {
                 }
                 ProtocolViolation::DataAfterStartTls => {
                     f.write_str("server sent plaintext after its 220 to STARTTLS")
+                }
+                ProtocolViolation::MalformedChallenge => {
+                    f.write_str("server sent a challenge that is not base64")
                 }
             },
             ErrorKind::OutcomeUnknown { .. } => {

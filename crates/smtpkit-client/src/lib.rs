@@ -24,11 +24,13 @@
 //! ```
 #![forbid(unsafe_code)]
 
+mod auth;
 mod client;
 mod error;
 mod tls;
 mod transcript;
 
+pub use auth::Credentials;
 pub use client::{Client, ClientConfig, Envelope, SendReport};
 pub use error::{Error, ErrorKind, ProtocolViolation};
 pub use smtpkit_codec as codec;
