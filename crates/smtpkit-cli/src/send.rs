@@ -8,10 +8,10 @@ use std::time::Duration;
 use anyhow::{bail, Context as _};
 use serde_json::json;
 use smtpkit_client::{
-    Client, ClientConfig, ClientTls, Direction, Envelope, Error, ErrorKind, TlsMode,
+    Client, ClientConfig, ClientTls, Credentials, Direction, Envelope, Error, ErrorKind, TlsMode,
 };
 use smtpkit_codec::field::address::Mailbox;
-use smtpkit_codec::{ForwardPath, Host, MessageBuilder, ReversePath};
+use smtpkit_codec::{ForwardPath, Host, Mechanism, MessageBuilder, ReversePath};
 
 /// The exit statuses of `smtpkit send`, documented in `--help`.
 pub const EXIT_HELP: &str = "\
@@ -22,7 +22,8 @@ protocol; 8 outcome unknown (connection lost after the message was sent);
 9 no reply in time; 10 the server closed the connection; 11 reading or
 writing failed; 12 the message needs an extension the server does not
 offer (SMTPUTF8, 8BITMIME); 13 the message is over the server's SIZE;
-14 TLS failed or was required and not offered.";
+14 TLS failed or was required and not offered; 15 authentication failed
+or AUTH (or the mechanism asked for) is not offered.";
 
 /// Arguments of `smtpkit send`.
 #[derive(Debug, clap::Args)]
@@ -81,6 +82,17 @@ pub struct Args {
     /// `smtpkit serve --tls self-signed` writes, instead of the system's.
     #[arg(long, value_name = "FILE")]
     ca: Option<PathBuf>,
+    /// Authenticate with AUTH as this user, before MAIL.
+    #[arg(long, value_name = "USER", requires = "auth_password")]
+    auth_user: Option<String>,
+    /// The password (or XOAUTH2 token) of --auth-user; better given in
+    /// the environment than on a command line others can see.
+    #[arg(long, value_name = "PASSWORD", env = "SMTPKIT_AUTH_PASSWORD", hide_env_values = true)]
+    auth_password: Option<String>,
+    /// The AUTH mechanism (PLAIN, LOGIN, CRAM-MD5 or XOAUTH2); by default
+    /// the strongest both sides offer of CRAM-MD5, PLAIN and LOGIN.
+    #[arg(long, value_name = "MECHANISM", requires = "auth_user")]
+    auth_mech: Option<String>,
 }
 
 /// A step after which `--quit-after` stops.
@@ -296,6 +308,17 @@ where
         }
         client.ehlo(ehlo).await?;
     }
+    if let (Some(user), Some(password)) = (&args.auth_user, &args.auth_password) {
+        let mechanism = match &args.auth_mech {
+            Some(name) => {
+                Some(Mechanism::new(name).map(Mechanism::into_owned).map_err(|_| {
+                    Error::new(ErrorKind::Unsupported { extension: "AUTH mechanism" })
+                })?)
+            }
+            None => None,
+        };
+        client.auth(&Credentials::new(user.as_str(), password.as_str()), mechanism).await?;
+    }
     match args.quit_after {
         Some(Step::Ehlo) => Ok(()),
         Some(Step::Mail) => {
@@ -323,6 +346,8 @@ fn exit_code(error: &Error) -> u8 {
     match error.kind() {
         ErrorKind::Connect(_) | ErrorKind::Timeout { step: "connect" } => 2,
         ErrorKind::Rejected { step: "greeting" | "EHLO" | "HELO", .. } => 3,
+        ErrorKind::Rejected { step: "AUTH", .. } => 15,
+        ErrorKind::Unsupported { extension: "AUTH" | "AUTH mechanism" } => 15,
         ErrorKind::Rejected { step: "MAIL", .. } => 4,
         ErrorKind::Rejected { step: "RCPT", .. } | ErrorKind::AllRecipientsRejected { .. } => 5,
         ErrorKind::Rejected { step: "DATA" | "end of data", .. } => 6,

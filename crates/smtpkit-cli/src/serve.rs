@@ -9,7 +9,7 @@ use anyhow::Context as _;
 use serde_json::json;
 use smtpkit_codec::BareLineEndings;
 use smtpkit_mock::{
-    parse_rule, Direction, Maildirs, MockServer, SessionConfig, StoredMessage, Tls,
+    parse_rule, AuthMode, Direction, Maildirs, MockServer, SessionConfig, StoredMessage, Tls,
 };
 
 /// Prints one line, as `println!` does, except that a reader that went
@@ -84,6 +84,29 @@ pub struct Args {
     /// Refuse MAIL with 530 5.7.0 until the client has done STARTTLS.
     #[arg(long)]
     require_tls: bool,
+    /// Offer AUTH (PLAIN, LOGIN, CRAM-MD5, XOAUTH2) and let in anyone
+    /// (`any`) or the users of --users (`users`). AUTH needs TLS first,
+    /// unless --auth-plaintext.
+    #[arg(long, value_enum, default_value = "off")]
+    auth: AuthArg,
+    /// The users of --auth users: lines of `user:password`; `#` starts a
+    /// comment.
+    #[arg(long, value_name = "FILE")]
+    users: Option<std::path::PathBuf>,
+    /// Offer AUTH without TLS to clients on a loopback address.
+    #[arg(long)]
+    auth_plaintext: bool,
+}
+
+/// Whom AUTH lets in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum AuthArg {
+    /// AUTH is not offered.
+    Off,
+    /// Any user and password.
+    Any,
+    /// The users of --users.
+    Users,
 }
 
 /// Where the certificate comes from.
@@ -149,6 +172,7 @@ async fn serve(args: &Args) -> anyhow::Result<()> {
         builder = builder.maildir(maildirs);
     }
     builder = tls(builder, args)?;
+    builder = auth(builder, args)?;
     if !args.quiet {
         builder = builder.on_io(move |id, direction, bytes| print_io(json, id, direction, bytes));
     }
@@ -220,6 +244,43 @@ async fn serve(args: &Args) -> anyhow::Result<()> {
         say!("smtpkit serve: stopped");
     }
     Ok(())
+}
+
+/// Sets whom AUTH lets in, from the arguments.
+fn auth(
+    builder: smtpkit_mock::MockServerBuilder,
+    args: &Args,
+) -> anyhow::Result<smtpkit_mock::MockServerBuilder> {
+    let mode = match (args.auth, &args.users) {
+        (AuthArg::Off, None) => return Ok(builder),
+        (AuthArg::Any, None) => AuthMode::AcceptAny,
+        (AuthArg::Users, Some(path)) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("--users {}", path.display()))?;
+            AuthMode::users(
+                parse_users(&text).with_context(|| format!("--users {}", path.display()))?,
+            )
+        }
+        (AuthArg::Users, None) => anyhow::bail!("--auth users needs --users FILE"),
+        (_, Some(_)) => anyhow::bail!("--users goes with --auth users"),
+    };
+    Ok(builder.auth(mode).auth_without_tls_on_loopback(args.auth_plaintext))
+}
+
+/// The `user:password` lines of a users file.
+fn parse_users(text: &str) -> anyhow::Result<Vec<(String, String)>> {
+    let mut users = Vec::new();
+    for (number, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let Some((user, password)) = line.split_once(':') else {
+            anyhow::bail!("line {}: expected user:password", number + 1);
+        };
+        users.push((user.to_owned(), password.to_owned()));
+    }
+    Ok(users)
 }
 
 /// Sets the certificate, the implicit TLS listener and whether TLS is
@@ -316,6 +377,7 @@ fn print_message(json: bool, stored: &StoredMessage) {
             json!({
                 "event": "message", "id": stored.id, "from": from, "to": to,
                 "subject": subject, "size": size, "tls": tls,
+                "auth": stored.message.facts.auth,
             })
         );
     } else {

@@ -500,3 +500,46 @@ fn send_upgrades_with_starttls_or_tls_on_connect_and_fails_when_tls_is_missing()
     assert!(String::from_utf8_lossy(&sent.stderr).contains("does not offer STARTTLS"));
     drop(plain);
 }
+
+#[test]
+fn send_authenticates_against_serve_with_a_users_file() {
+    let users = std::env::temp_dir().join(format!("smtpkit-users-{}.txt", std::process::id()));
+    std::fs::write(&users, "# test users\nhoge:secret\nfuga:other\n").expect("written");
+    let users_arg = users.to_str().expect("UTF-8").to_owned();
+    let (server, mut lines, addr) =
+        start_json(&["--quiet", "--auth", "users", "--users", &users_arg, "--auth-plaintext"]);
+    let server = Running(server);
+
+    for mechanism in ["PLAIN", "LOGIN", "CRAM-MD5"] {
+        let args = ["--auth-user", "hoge", "--auth-password", "secret", "--auth-mech", mechanism];
+        let sent = send(&addr, &[&HOGE_TO_FUGA[..], &args].concat());
+        assert!(sent.status.success(), "{mechanism}: {}", String::from_utf8_lossy(&sent.stderr));
+        let shown = String::from_utf8_lossy(&sent.stdout);
+        assert!(!shown.contains("secret") && !shown.contains("c2VjcmV0"), "{shown}");
+        let message = lines.find(|line| line["event"] == "message").expect("a message line");
+        assert_eq!(message["auth"], "hoge");
+    }
+    // The password from the environment; a wrong one exits 15.
+    let sent = Command::new(env!("CARGO_BIN_EXE_smtpkit"))
+        .args(["send", "--server", &addr])
+        .args(HOGE_TO_FUGA)
+        .args(["--auth-user", "fuga"])
+        .env("SMTPKIT_AUTH_PASSWORD", "other")
+        .output()
+        .expect("runs");
+    assert!(sent.status.success(), "{}", String::from_utf8_lossy(&sent.stderr));
+    let sent = send(
+        &addr,
+        &[&HOGE_TO_FUGA[..], &["--auth-user", "hoge", "--auth-password", "wrong"]].concat(),
+    );
+    assert_eq!(sent.status.code(), Some(15), "{}", String::from_utf8_lossy(&sent.stderr));
+    drop(server);
+    let _ = std::fs::remove_file(&users);
+
+    let output = Command::new(env!("CARGO_BIN_EXE_smtpkit"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--auth", "users"])
+        .output()
+        .expect("runs");
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("--auth users needs --users FILE"));
+}
