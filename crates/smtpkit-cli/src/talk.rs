@@ -12,6 +12,7 @@ use std::io::IsTerminal as _;
 use std::time::Duration;
 
 use anyhow::Context as _;
+use smtpkit_client::{ClientTls, Connection};
 use smtpkit_codec::{
     parse_command, parse_reply, Command, CommandOptions, Reply, ReplyOptions, Status,
 };
@@ -38,6 +39,14 @@ pub struct Args {
     /// The server, as HOST:PORT.
     #[arg(default_value = "127.0.0.1:2525")]
     server: String,
+    /// When STARTTLS is answered 220, do the TLS handshake and go on over
+    /// TLS (verifying the server by its host, against --ca or the
+    /// system's authorities).
+    #[arg(long)]
+    starttls: bool,
+    /// Trust the certificate authorities in FILE (PEM) for --starttls.
+    #[arg(long, value_name = "FILE", requires = "starttls")]
+    ca: Option<std::path::PathBuf>,
 }
 
 /// Talks to the server until QUIT, the end of input, or a closed
@@ -47,7 +56,8 @@ pub fn run(args: &Args) -> anyhow::Result<std::process::ExitCode> {
         .enable_all()
         .build()
         .context("starting the async runtime")?;
-    runtime.block_on(talk(&args.server))?;
+    let tls = if args.starttls { Some(client_tls(args)?) } else { None };
+    runtime.block_on(talk(&args.server, tls.as_ref()))?;
     Ok(std::process::ExitCode::SUCCESS)
 }
 
@@ -60,9 +70,26 @@ enum Mode {
     Message,
 }
 
-async fn talk(server: &str) -> anyhow::Result<()> {
-    let mut stream =
+/// What verifies the server for `--starttls`.
+fn client_tls(args: &Args) -> anyhow::Result<ClientTls> {
+    let host = match args.server.rsplit_once(':') {
+        Some((host, _)) => host.trim_start_matches('[').trim_end_matches(']'),
+        None => args.server.as_str(),
+    };
+    let tls = match &args.ca {
+        Some(path) => {
+            let pem = std::fs::read(path).with_context(|| format!("--ca {}", path.display()))?;
+            ClientTls::with_ca_pem(host, &pem)
+        }
+        None => ClientTls::with_native_roots(host),
+    };
+    tls.map_err(|e| anyhow::anyhow!("TLS: {e}"))
+}
+
+async fn talk(server: &str, tls: Option<&ClientTls>) -> anyhow::Result<()> {
+    let tcp =
         TcpStream::connect(server).await.with_context(|| format!("connecting to {server}"))?;
+    let mut stream = Connection::Plain(tcp);
     println!("connected to {server}; type SMTP commands, `!` before a line sends it unchecked");
     let mut lines = input_lines();
     let mut buffer = Vec::new();
@@ -98,6 +125,12 @@ async fn talk(server: &str) -> anyhow::Result<()> {
                 continue;
             }
         } else {
+            let starttls = line.trim().eq_ignore_ascii_case("STARTTLS");
+            if starttls && (tls.is_none() || stream.is_tls()) {
+                let why = if stream.is_tls() { "TLS is on already" } else { "it needs --starttls" };
+                println!("hint: STARTTLS is not sent: {why}");
+                continue;
+            }
             let Some(bytes) = checked(&line) else { continue };
             stream.write_all(&bytes).await?;
         }
@@ -117,6 +150,21 @@ async fn talk(server: &str) -> anyhow::Result<()> {
         show(&reply);
         if reply.code().get() == 354 {
             mode = Mode::Message;
+        }
+        if let (Some(tls), 220, true) =
+            (tls, reply.code().get(), line.trim().eq_ignore_ascii_case("STARTTLS"))
+        {
+            if !buffer.is_empty() {
+                // Bytes before the handshake would pass for replies over
+                // TLS: a server injecting them is not trusted further.
+                anyhow::bail!("the server sent more after its 220 to STARTTLS; not going on");
+            }
+            let Connection::Plain(tcp) = stream else { anyhow::bail!("TLS is on already") };
+            let upgraded = tls.handshake(tcp).await.context("the TLS handshake failed")?;
+            stream = Connection::Tls(Box::new(upgraded));
+            if let Some((version, suite)) = stream.tls_parameters() {
+                println!("TLS is on ({version}, {suite}); greet the server again with EHLO");
+            }
         }
         if reply.code().get() == 221 {
             return Ok(());
@@ -188,7 +236,7 @@ fn edit_distance(a: &str, b: &str) -> usize {
 
 /// Reads one whole reply, or `None` when the connection closes first.
 async fn read_reply(
-    stream: &mut TcpStream,
+    stream: &mut Connection,
     buffer: &mut Vec<u8>,
 ) -> anyhow::Result<Option<Reply<'static>>> {
     let mut chunk = [0u8; 4096];

@@ -543,3 +543,47 @@ fn send_authenticates_against_serve_with_a_users_file() {
     assert!(!output.status.success());
     assert!(String::from_utf8_lossy(&output.stderr).contains("--auth users needs --users FILE"));
 }
+
+#[test]
+fn talk_upgrades_with_starttls_in_the_middle_of_a_session() {
+    let ca_out =
+        std::env::temp_dir().join(format!("smtpkit-talk-tls-{}-ca.pem", std::process::id()));
+    let ca_out = ca_out.to_str().expect("UTF-8").to_owned();
+    let (server, mut lines, addr) =
+        start_json(&["--quiet", "--tls", "self-signed", "--ca-out", &ca_out]);
+    let server = Running(server);
+
+    let talk = |extra: &[&str], input: &str| {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_smtpkit"))
+            .arg("talk")
+            .args(extra)
+            .arg(&addr)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("runs");
+        std::io::Write::write_all(&mut child.stdin.take().expect("piped"), input.as_bytes())
+            .expect("written");
+        child.wait_with_output().expect("ends")
+    };
+    let input =
+        "EHLO client.example\nSTARTTLS\nEHLO client.example\nMAIL FROM:<hoge@example.net>\n\
+                 RCPT TO:<fuga@example.net>\nDATA\nSubject: typed\n\nover TLS\n.\nQUIT\n";
+    let output = talk(&["--starttls", "--ca", &ca_out], input);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{stdout}");
+    let (before, after) = stdout.split_once("TLS is on (TLSv1_").expect("upgraded");
+    assert!(before.contains("250 STARTTLS"), "{before}");
+    assert!(!after.contains("STARTTLS"), "not offered over TLS: {after}");
+    let message = lines.find(|line| line["event"] == "message").expect("a message line");
+    assert_eq!(message["subject"], "typed");
+    assert_eq!(message["tls"]["implicit"], false);
+
+    // Without --starttls, STARTTLS stays home.
+    let output = talk(&[], "EHLO client.example\nSTARTTLS\nQUIT\n");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("hint: STARTTLS is not sent: it needs --starttls"), "{stdout}");
+    assert!(stdout.contains("221"), "{stdout}");
+    let _ = std::fs::remove_file(&ca_out);
+    drop(server);
+}

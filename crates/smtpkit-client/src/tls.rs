@@ -97,8 +97,13 @@ impl ClientTls {
         Self::with_config(server_name, Arc::new(config))
     }
 
-    /// Does the client side of the handshake on `stream`.
-    pub(crate) async fn handshake<S>(&self, stream: S) -> io::Result<TlsStream<S>>
+    /// Does the client side of the handshake on `stream`, for callers
+    /// that speak SMTP themselves (such as an interactive session).
+    ///
+    /// # Errors
+    ///
+    /// The I/O error of the handshake, which says why it failed.
+    pub async fn handshake<S>(&self, stream: S) -> io::Result<TlsStream<S>>
     where
         S: AsyncRead + AsyncWrite + Unpin,
     {
