@@ -25,7 +25,7 @@ use smtpkit_codec::{
     ReplyOptions, Status,
 };
 
-use smtpkit_mock::{Event, Session, SessionConfig, TRANSCRIPT_LIMIT};
+use smtpkit_mock::{AuthMode, Event, Session, SessionConfig, TRANSCRIPT_LIMIT};
 
 /// Data to be fed to a push parser in pieces whose lengths the fuzzer
 /// chooses.
@@ -436,10 +436,19 @@ pub fn session(input: &Chunked<'_>) {
 fn run_session(pieces: &[&[u8]]) -> (Vec<u8>, Vec<Vec<u8>>) {
     // A small message size limit, so that the bound on what the session
     // holds is tight enough to notice a buffer that grows past its limit.
-    let config = SessionConfig { max_message_size: 256, ..SessionConfig::default() };
+    // STARTTLS and AUTH are offered too, AUTH in plaintext as on loopback,
+    // so that their exchanges are read; no handshake follows STARTTLS, so
+    // the session discards what comes after it, however it is split.
+    let config = SessionConfig {
+        max_message_size: 256,
+        starttls: true,
+        auth: AuthMode::users([("hoge", "secret")]),
+        auth_without_tls_on_loopback: true,
+        ..SessionConfig::default()
+    };
     let options = &config.command_options;
     let bound = options.line_limit.max(options.auth_line_limit) + 256 + TRANSCRIPT_LIMIT;
-    let mut session = Session::new(config, "fuzz").expect("valid settings");
+    let mut session = Session::new(config, "127.0.0.1:2525").expect("valid settings");
     let mut output = session.take_output();
     let mut messages = Vec::new();
     for piece in pieces {
