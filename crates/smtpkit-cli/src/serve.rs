@@ -173,6 +173,13 @@ async fn serve(args: &Args) -> anyhow::Result<()> {
     }
     builder = tls(builder, args)?;
     builder = auth(builder, args)?;
+    builder = builder.on_tls_failure(move |id, reason| {
+        if json {
+            say!("{}", json!({ "event": "tls_failed", "session": id, "reason": reason }));
+        } else {
+            say!("session {id}: TLS handshake failed: {reason}");
+        }
+    });
     if !args.quiet {
         builder = builder.on_io(move |id, direction, bytes| print_io(json, id, direction, bytes));
     }

@@ -2,7 +2,7 @@
 //! stored messages as text or JSON lines, applies the limits and line
 //! ending policy it is given, and stops cleanly on SIGTERM.
 
-use std::io::{BufRead, BufReader, Lines};
+use std::io::{BufRead, BufReader, Lines, Write as _};
 use std::process::{Child, ChildStdout, Command, Output, Stdio};
 
 /// Starts `smtpkit serve` on a free port with `extra` arguments, and
@@ -416,6 +416,16 @@ fn serve_announces_its_tls_listener_and_authority() {
     let mut tls = Conversation(BufReader::new(tls_client(&ca_out, "127.0.0.1", tcp)));
     assert!(tls.reply().starts_with("220 localhost"));
     assert!(tls.ask("QUIT\r\n").starts_with("221"));
+
+    // Plaintext on the TLS listener is a failed handshake, shown as such.
+    let mut plain = std::net::TcpStream::connect(smtps).expect("connects");
+    plain.write_all(b"EHLO client.example\r\n").expect("written");
+    let failed = lines
+        .by_ref()
+        .map(|line| serde_json::from_str::<serde_json::Value>(&line.expect("UTF-8")).expect("JSON"))
+        .find(|line| line["event"] == "tls_failed")
+        .expect("a tls_failed line");
+    assert!(failed["reason"].as_str().is_some_and(|r| !r.is_empty()), "{failed}");
     let _ = std::fs::remove_file(&ca_out);
     terminate(server);
 }

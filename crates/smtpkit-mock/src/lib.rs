@@ -58,7 +58,7 @@ pub use message::{
 pub use policy::{AcceptAll, Decision, Phase, Policy};
 pub use rules::{parse_rule, Action, On, Rule, RuleGuard, Rules, VerifyError};
 pub use server::{
-    IoObserver, MessageObserver, MockServer, MockServerBuilder, PolicyFactory,
+    IoObserver, MessageObserver, MockServer, MockServerBuilder, PolicyFactory, TlsFailureObserver,
     DEFAULT_COMMAND_DEADLINE, DEFAULT_CONNECTION_LIMIT, DEFAULT_DATA_DEADLINE, SHUTDOWN_GRACE,
 };
 pub use session::{CloseReason, Event, Session, SessionSetup};

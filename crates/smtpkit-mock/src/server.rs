@@ -59,6 +59,11 @@ pub type IoObserver = Arc<dyn Fn(u64, Direction, &[u8]) + Send + Sync>;
 /// room for it (oldest first; usually none).
 pub type MessageObserver = Arc<dyn Fn(&StoredMessage, &[u64]) + Send + Sync>;
 
+/// Sees every failed TLS handshake: the session's number and why it
+/// failed (an untrusted or expired certificate on the client's side, a
+/// client that went on in plaintext, a dropped connection, a timeout).
+pub type TlsFailureObserver = Arc<dyn Fn(u64, &str) + Send + Sync>;
+
 /// Settings of a [`MockServer`]; start it with [`start`](Self::start).
 #[derive(Clone)]
 pub struct MockServerBuilder {
@@ -84,6 +89,8 @@ pub struct MockServerBuilder {
     on_io: Option<IoObserver>,
     /// Sees every stored message.
     on_message: Option<MessageObserver>,
+    /// Sees every failed TLS handshake.
+    on_tls_failure: Option<TlsFailureObserver>,
     /// Scripted replies, shared by the sessions.
     rules: Rules,
     /// Where accepted messages are also delivered, if anywhere.
@@ -132,6 +139,7 @@ impl Default for MockServerBuilder {
             policy: Arc::new(|| Box::new(AcceptAll)),
             on_io: None,
             on_message: None,
+            on_tls_failure: None,
             rules: Rules::default(),
             maildirs: None,
             tls: None,
@@ -262,6 +270,13 @@ impl MockServerBuilder {
         observer: impl Fn(u64, Direction, &[u8]) + Send + Sync + 'static,
     ) -> Self {
         self.on_io = Some(Arc::new(observer));
+        self
+    }
+
+    /// Sets a function that sees every failed TLS handshake, with the
+    /// session's number and the reason.
+    pub fn on_tls_failure(mut self, observer: impl Fn(u64, &str) + Send + Sync + 'static) -> Self {
+        self.on_tls_failure = Some(Arc::new(observer));
         self
     }
 
@@ -672,13 +687,21 @@ impl Connection<'_> {
                 Some(stream)
             }
             Ok(Err(error)) => {
-                debug!(session = self.id, %error, "TLS handshake failed");
+                self.tls_failed(&error.to_string());
                 None
             }
             Err(_) => {
-                debug!(session = self.id, "TLS handshake timed out");
+                self.tls_failed("no handshake within the command deadline");
                 None
             }
+        }
+    }
+
+    /// Reports a failed handshake to the log and the observer.
+    fn tls_failed(&self, reason: &str) {
+        info!(session = self.id, reason, "TLS handshake failed");
+        if let Some(observer) = &self.settings.on_tls_failure {
+            observer(self.id, reason);
         }
     }
 

@@ -145,7 +145,18 @@ async fn mail_before_starttls_is_refused_when_tls_is_required() {
 
 #[tokio::test]
 async fn failed_handshakes_store_nothing_and_the_server_goes_on() {
-    let server = MockServer::builder().tls(Tls::SelfSigned).start().await.expect("starts");
+    let failures = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let server = MockServer::builder()
+        .tls(Tls::SelfSigned)
+        .on_tls_failure({
+            let failures = Arc::clone(&failures);
+            move |session, reason| {
+                failures.lock().expect("not poisoned").push((session, reason.to_owned()));
+            }
+        })
+        .start()
+        .await
+        .expect("starts");
 
     // A client that trusts another authority refuses the certificate.
     let other = MockServer::builder().tls(Tls::SelfSigned).start().await.expect("starts");
@@ -173,6 +184,12 @@ async fn failed_handshakes_store_nothing_and_the_server_goes_on() {
     ask(&mut tls, "EHLO client.example\r\n").await;
     assert_eq!(send(&mut tls, "Subject: still here").await, ["250", "250", "354", "250"]);
     assert_eq!(server.messages().len(), 1);
+
+    // The server saw both failures, each with its reason.
+    let failures = failures.lock().expect("not poisoned").clone();
+    assert_eq!(failures.len(), 2, "{failures:?}");
+    assert_eq!((failures[0].0, failures[1].0), (1, 2));
+    assert!(failures.iter().all(|(_, reason)| !reason.is_empty()), "{failures:?}");
 }
 
 #[tokio::test]
