@@ -23,6 +23,7 @@ mod parse;
 mod send;
 mod serve;
 mod talk;
+mod tls;
 
 use std::io;
 use std::process::ExitCode;

@@ -8,7 +8,7 @@ use std::time::Duration;
 use anyhow::{bail, Context as _};
 use serde_json::json;
 use smtpkit_client::{
-    Client, ClientConfig, ClientTls, Credentials, Direction, Envelope, Error, ErrorKind, TlsMode,
+    Client, ClientConfig, Credentials, Direction, Envelope, Error, ErrorKind, TlsMode,
 };
 use smtpkit_codec::field::address::Mailbox;
 use smtpkit_codec::{ForwardPath, Host, Mechanism, MessageBuilder, ReversePath};
@@ -209,18 +209,7 @@ fn tls_mode(args: &Args) -> anyhow::Result<Option<TlsMode>> {
         }
         return Ok(None);
     }
-    let host = match args.server.rsplit_once(':') {
-        Some((host, _)) => host.trim_start_matches('[').trim_end_matches(']'),
-        None => args.server.as_str(),
-    };
-    let tls = match &args.ca {
-        Some(path) => {
-            let pem = std::fs::read(path).with_context(|| format!("--ca {}", path.display()))?;
-            ClientTls::with_ca_pem(host, &pem)
-        }
-        None => ClientTls::with_native_roots(host),
-    }
-    .map_err(|e| anyhow::anyhow!("TLS: {e}"))?;
+    let tls = crate::tls::client_tls(&args.server, args.ca.as_deref())?;
     Ok(Some(if args.starttls {
         TlsMode::Required(tls)
     } else if args.starttls_optional {

@@ -56,7 +56,11 @@ pub fn run(args: &Args) -> anyhow::Result<std::process::ExitCode> {
         .enable_all()
         .build()
         .context("starting the async runtime")?;
-    let tls = if args.starttls { Some(client_tls(args)?) } else { None };
+    let tls = if args.starttls {
+        Some(crate::tls::client_tls(&args.server, args.ca.as_deref())?)
+    } else {
+        None
+    };
     runtime.block_on(talk(&args.server, tls.as_ref()))?;
     Ok(std::process::ExitCode::SUCCESS)
 }
@@ -68,22 +72,6 @@ enum Mode {
     Commands,
     /// Lines are the message, after a 354.
     Message,
-}
-
-/// What verifies the server for `--starttls`.
-fn client_tls(args: &Args) -> anyhow::Result<ClientTls> {
-    let host = match args.server.rsplit_once(':') {
-        Some((host, _)) => host.trim_start_matches('[').trim_end_matches(']'),
-        None => args.server.as_str(),
-    };
-    let tls = match &args.ca {
-        Some(path) => {
-            let pem = std::fs::read(path).with_context(|| format!("--ca {}", path.display()))?;
-            ClientTls::with_ca_pem(host, &pem)
-        }
-        None => ClientTls::with_native_roots(host),
-    };
-    tls.map_err(|e| anyhow::anyhow!("TLS: {e}"))
 }
 
 async fn talk(server: &str, tls: Option<&ClientTls>) -> anyhow::Result<()> {

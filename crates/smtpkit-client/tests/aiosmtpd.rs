@@ -170,22 +170,16 @@ async fn messages_arrive_byte_exact_and_refusals_are_reported() {
 #[tokio::test]
 async fn required_starttls_with_a_verified_certificate() {
     // A certificate authority and a server certificate for 127.0.0.1.
-    let ca_key = rcgen::KeyPair::generate().expect("a key");
-    let mut ca = rcgen::CertificateParams::new(Vec::<String>::new()).expect("params");
-    ca.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
-    let ca = ca.self_signed(&ca_key).expect("a CA");
-    let key = rcgen::KeyPair::generate().expect("a key");
-    let leaf = rcgen::CertificateParams::new(vec!["127.0.0.1".to_owned()]).expect("params");
-    let leaf = leaf.signed_by(&key, &ca, &ca_key).expect("a certificate");
+    let (ca, leaf, key) = common::signed_certificate("127.0.0.1", None);
     let dir = std::env::temp_dir().join(format!("smtpkit-aiosmtpd-tls-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("a directory");
     let (cert_file, key_file) = (dir.join("cert.pem"), dir.join("key.pem"));
-    std::fs::write(&cert_file, leaf.pem()).expect("written");
-    std::fs::write(&key_file, key.serialize_pem()).expect("written");
+    std::fs::write(&cert_file, leaf).expect("written");
+    std::fs::write(&key_file, key).expect("written");
 
     let mut server = Server::start_with(&[&cert_file, &key_file]);
     let addr = format!("127.0.0.1:{}", server.port);
-    let tls = ClientTls::with_ca_pem("127.0.0.1", ca.pem().as_bytes()).expect("a CA");
+    let tls = ClientTls::with_ca_pem("127.0.0.1", ca.as_bytes()).expect("a CA");
     let hello = Host::new("client.example").expect("valid");
     let mut client = Client::open(&addr, ClientConfig::default(), &hello, TlsMode::Required(tls))
         .await

@@ -214,24 +214,13 @@ async fn a_connection_dropped_in_the_handshake_is_a_tls_error() {
 
 #[tokio::test]
 async fn an_expired_certificate_is_refused() {
-    let ca_key = rcgen::KeyPair::generate().expect("a key");
-    let mut ca = rcgen::CertificateParams::new(Vec::<String>::new()).expect("params");
-    ca.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
-    let ca = ca.self_signed(&ca_key).expect("a CA");
-    let key = rcgen::KeyPair::generate().expect("a key");
-    let mut leaf = rcgen::CertificateParams::new(vec!["localhost".to_owned()]).expect("params");
-    leaf.not_before = rcgen::date_time_ymd(2020, 1, 1);
-    leaf.not_after = rcgen::date_time_ymd(2021, 1, 1);
-    let leaf = leaf.signed_by(&key, &ca, &ca_key).expect("a certificate");
+    let (ca, leaf, key) = common::signed_certificate("localhost", Some((2020, 2021)));
     let server = MockServer::builder()
-        .tls(Tls::Pem {
-            certificate_chain: leaf.pem().into_bytes(),
-            private_key: key.serialize_pem().into_bytes(),
-        })
+        .tls(Tls::Pem { certificate_chain: leaf.into_bytes(), private_key: key.into_bytes() })
         .start()
         .await
         .expect("starts with a certificate of its own");
-    let tls = ClientTls::with_ca_pem("localhost", ca.pem().as_bytes()).expect("a CA");
+    let tls = ClientTls::with_ca_pem("localhost", ca.as_bytes()).expect("a CA");
     let error = Client::open(server.addr(), config(), &hello(), TlsMode::Required(tls))
         .await
         .expect_err("expired");

@@ -91,6 +91,23 @@ async fn swaks_with_and_without_pipelining_arrives_byte_exact() {
     }
 }
 
+/// A scratch directory for the third-party clients of a TLS test, named
+/// after `what` and the server's port, with the server's authority in
+/// `ca.pem` and `mail` in `mail.eml`. Returns the three paths.
+fn scratch(
+    server: &MockServer,
+    what: &str,
+    mail: &[u8],
+) -> (std::path::PathBuf, std::path::PathBuf, std::path::PathBuf) {
+    let dir = std::env::temp_dir().join(format!("smtpkit-{what}-interop-{}", server.addr().port()));
+    std::fs::create_dir_all(&dir).expect("a scratch directory");
+    let ca = dir.join("ca.pem");
+    std::fs::write(&ca, server.tls_ca_pem().expect("an authority")).expect("written");
+    let mail_file = dir.join("mail.eml");
+    std::fs::write(&mail_file, mail).expect("written");
+    (dir, ca, mail_file)
+}
+
 /// Runs `command` on a blocking thread and fails the test unless it
 /// succeeds, showing what it printed.
 async fn succeeds(mut command: Command) {
@@ -118,12 +135,7 @@ async fn smtplib_curl_and_swaks_send_over_starttls_and_implicit_tls() {
         .expect("starts");
     let port = server.addr().port().to_string();
     let smtps = server.implicit_tls_addr().expect("an implicit TLS listener").port().to_string();
-    let dir = std::env::temp_dir().join(format!("smtpkit-tls-interop-{port}"));
-    std::fs::create_dir_all(&dir).expect("a scratch directory");
-    let ca = dir.join("ca.pem");
-    std::fs::write(&ca, server.tls_ca_pem().expect("an authority")).expect("written");
-    let mail = dir.join("mail.eml");
-    std::fs::write(&mail, b"Subject: tls\r\n\r\n.dot\r\nline\r\n").expect("written");
+    let (dir, ca, mail) = scratch(&server, "tls", b"Subject: tls\r\n\r\n.dot\r\nline\r\n");
 
     // Python verifies the certificate against the authority, by address.
     let python = r#"
@@ -190,12 +202,7 @@ async fn smtplib_curl_and_swaks_authenticate_over_starttls() {
         .await
         .expect("starts");
     let port = server.addr().port().to_string();
-    let dir = std::env::temp_dir().join(format!("smtpkit-auth-interop-{port}"));
-    std::fs::create_dir_all(&dir).expect("a scratch directory");
-    let ca = dir.join("ca.pem");
-    std::fs::write(&ca, server.tls_ca_pem().expect("an authority")).expect("written");
-    let mail = dir.join("mail.eml");
-    std::fs::write(&mail, b"Subject: auth\r\n\r\nline\r\n").expect("written");
+    let (dir, ca, mail) = scratch(&server, "auth", b"Subject: auth\r\n\r\nline\r\n");
 
     // smtplib picks CRAM-MD5 first, then PLAIN and LOGIN; each is asked
     // for in turn, and a wrong password must fail.
