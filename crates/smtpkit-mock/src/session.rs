@@ -305,6 +305,7 @@ impl Session {
             return;
         }
         self.facts.tls = Some(tls);
+        self.transcript.start_tls();
         self.facts.hello = None;
         self.facts.auth = None;
         self.transaction = None;

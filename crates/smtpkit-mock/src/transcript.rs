@@ -45,19 +45,25 @@ pub enum Direction {
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct Transcript {
-    /// The first turns, up to [`HEAD_LIMIT`] octets.
-    head: Vec<(Direction, Vec<u8>)>,
+    /// The first turns, up to [`HEAD_LIMIT`] octets, each with whether it
+    /// went over TLS.
+    head: Vec<Turn>,
     /// Octets in `head`.
     head_len: usize,
     /// The most recent turns, up to [`TAIL_LIMIT`] octets.
-    tail: VecDeque<(Direction, Vec<u8>)>,
+    tail: VecDeque<Turn>,
     /// Octets in `tail`.
     tail_len: usize,
     /// Octets left out between head and tail.
     omitted: u64,
     /// True once the head takes no more bytes.
     head_closed: bool,
+    /// True once the session runs over TLS: later turns are marked.
+    tls: bool,
 }
+
+/// One turn: who sent it, whether over TLS, and the bytes.
+type Turn = (Direction, bool, Vec<u8>);
 
 impl Transcript {
     /// An empty transcript.
@@ -71,7 +77,7 @@ impl Transcript {
         if !self.head_closed {
             let take = bytes.len().min(HEAD_LIMIT - self.head_len);
             if take > 0 {
-                push(&mut self.head, direction, &bytes[..take]);
+                push(&mut self.head, direction, self.tls, &bytes[..take]);
                 self.head_len += take;
             }
             bytes = &bytes[take..];
@@ -89,13 +95,15 @@ impl Transcript {
             bytes = &bytes[bytes.len() - TAIL_LIMIT..];
         }
         match self.tail.back_mut() {
-            Some((last, turn)) if *last == direction => turn.extend_from_slice(bytes),
-            _ => self.tail.push_back((direction, bytes.to_vec())),
+            Some((last, tls, turn)) if *last == direction && *tls == self.tls => {
+                turn.extend_from_slice(bytes);
+            }
+            _ => self.tail.push_back((direction, self.tls, bytes.to_vec())),
         }
         self.tail_len += bytes.len();
         while self.tail_len > TAIL_LIMIT {
             let excess = self.tail_len - TAIL_LIMIT;
-            let Some((_, front)) = self.tail.front_mut() else { break };
+            let Some((_, _, front)) = self.tail.front_mut() else { break };
             let cut = excess.min(front.len());
             front.drain(..cut);
             if front.is_empty() {
@@ -119,10 +127,20 @@ impl Transcript {
         self.head_closed = true;
     }
 
+    /// Marks every turn from now on as sent over TLS.
+    pub fn start_tls(&mut self) {
+        self.tls = true;
+    }
+
     /// The turns kept, in order: the start of the session, then its most
     /// recent bytes.
     pub fn entries(&self) -> impl Iterator<Item = (Direction, &[u8])> {
-        self.head.iter().chain(self.tail.iter()).map(|(d, bytes)| (*d, bytes.as_slice()))
+        self.entries_with_tls().map(|(direction, _, bytes)| (direction, bytes))
+    }
+
+    /// The turns kept, in order, each with whether it went over TLS.
+    pub fn entries_with_tls(&self) -> impl Iterator<Item = (Direction, bool, &[u8])> {
+        self.head.iter().chain(self.tail.iter()).map(|(d, tls, bytes)| (*d, *tls, bytes.as_slice()))
     }
 
     /// Octets kept, over all entries.
@@ -148,24 +166,28 @@ impl Transcript {
 
 /// Adds bytes to a list of turns, joining them to the last turn when it
 /// went the same way.
-fn push(turns: &mut Vec<(Direction, Vec<u8>)>, direction: Direction, bytes: &[u8]) {
+fn push(turns: &mut Vec<Turn>, direction: Direction, tls: bool, bytes: &[u8]) {
     match turns.last_mut() {
-        Some((last, turn)) if *last == direction => turn.extend_from_slice(bytes),
-        _ => turns.push((direction, bytes.to_vec())),
+        Some((last, last_tls, turn)) if *last == direction && *last_tls == tls => {
+            turn.extend_from_slice(bytes);
+        }
+        _ => turns.push((direction, tls, bytes.to_vec())),
     }
 }
 
-/// One line per line sent, prefixed `C: ` or `S: `, with CRLF taken off,
+/// One line per line sent, prefixed `C: ` or `S: ` (`C~ ` or `S~ ` over
+/// TLS), with CRLF taken off,
 /// every other byte outside printable ASCII escaped, and a line
 /// `[… N octets not kept]` where bytes were left out.
 impl fmt::Display for Transcript {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let turns = |f: &mut fmt::Formatter<'_>,
-                     turns: &mut dyn Iterator<Item = &(Direction, Vec<u8>)>| {
-            for (direction, bytes) in turns {
-                let prefix = match direction {
-                    Direction::Client => "C: ",
-                    Direction::Server => "S: ",
+        let turns = |f: &mut fmt::Formatter<'_>, turns: &mut dyn Iterator<Item = &Turn>| {
+            for (direction, tls, bytes) in turns {
+                let prefix = match (direction, tls) {
+                    (Direction::Client, false) => "C: ",
+                    (Direction::Server, false) => "S: ",
+                    (Direction::Client, true) => "C~ ",
+                    (Direction::Server, true) => "S~ ",
                 };
                 for line in bytes.split_inclusive(|&b| b == b'\n') {
                     let line = line.strip_suffix(b"\r\n").unwrap_or(line);
@@ -236,6 +258,19 @@ mod tests {
             transcript.to_string(),
             "S: 220 hello\n[… 15 octets not kept]\nC: second message\n"
         );
+    }
+
+    #[test]
+    fn turns_after_tls_starts_are_marked() {
+        let mut transcript = Transcript::new();
+        transcript.record(Direction::Client, b"STARTTLS\r\n");
+        transcript.record(Direction::Server, b"220 go\r\n");
+        transcript.start_tls();
+        transcript.record(Direction::Server, b"");
+        transcript.record(Direction::Client, b"EHLO x\r\n");
+        assert_eq!(transcript.to_string(), "C: STARTTLS\nS: 220 go\nC~ EHLO x\n");
+        let tls: Vec<bool> = transcript.entries_with_tls().map(|(_, tls, _)| tls).collect();
+        assert_eq!(tls, [false, false, true]);
     }
 
     #[test]

@@ -97,6 +97,10 @@ async fn starttls_upgrades_and_commands_sent_with_it_never_run() {
     assert!(tls.version.starts_with("TLSv1_"), "{tls:?}");
     assert!(tls.cipher_suite.starts_with("TLS"), "{tls:?}");
     assert_eq!(server.messages().len(), 1, "nothing from the smuggled lines");
+    let transcript = stored[0].message.transcript.to_string();
+    assert!(transcript.contains("C: STARTTLS\n"), "{transcript}");
+    assert!(transcript.contains("C~ EHLO client.example\n"), "{transcript}");
+    assert!(!transcript.contains("evil"), "the discarded plaintext is not kept: {transcript}");
 }
 
 #[tokio::test]
