@@ -232,10 +232,7 @@ async fn session(args: &Args, envelope: &Envelope, message: &[u8], ehlo: &Host<'
         // Connecting, greeting and the upgrade are one step here.
         let mut client = match Client::open(args.server.as_str(), config(args), ehlo, mode).await {
             Ok(client) => client,
-            Err(error) => {
-                eprintln!("smtpkit: error: {error}");
-                return exit_code(&error);
-            }
+            Err(error) => return failed(&error),
         };
         if let Some((version, suite)) = client.connection().tls_parameters() {
             eprintln!("smtpkit: TLS {version} {suite}");
@@ -244,10 +241,7 @@ async fn session(args: &Args, envelope: &Envelope, message: &[u8], ehlo: &Host<'
     }
     let mut client = match Client::connect(args.server.as_str(), config(args)).await {
         Ok(client) => client,
-        Err(error) => {
-            eprintln!("smtpkit: error: {error}");
-            return exit_code(&error);
-        }
+        Err(error) => return failed(&error),
     };
     finish(&mut client, args, envelope, message, Some(ehlo)).await
 }
@@ -273,11 +267,14 @@ where
     print_transcript(client, args.json);
     match result {
         Ok(()) => 0,
-        Err(error) => {
-            eprintln!("smtpkit: error: {error}");
-            exit_code(&error)
-        }
+        Err(error) => failed(&error),
     }
+}
+
+/// Says what went wrong and returns its exit status.
+fn failed(error: &Error) -> u8 {
+    eprintln!("smtpkit: error: {error}");
+    exit_code(error)
 }
 
 /// The session's steps, stopping early for `--quit-after`.

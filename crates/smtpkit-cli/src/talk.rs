@@ -91,6 +91,7 @@ async fn talk(server: &str, tls: Option<&ClientTls>) -> anyhow::Result<()> {
     show(&greeting);
 
     while let Some(line) = lines.recv().await {
+        let starttls = mode == Mode::Commands && line.trim().eq_ignore_ascii_case("STARTTLS");
         if mode == Mode::Message {
             if let Some(at) = line.find(['\r', '\0']) {
                 // A CR would make a bare line ending and a NUL has no place
@@ -113,7 +114,6 @@ async fn talk(server: &str, tls: Option<&ClientTls>) -> anyhow::Result<()> {
                 continue;
             }
         } else {
-            let starttls = line.trim().eq_ignore_ascii_case("STARTTLS");
             if starttls && (tls.is_none() || stream.is_tls()) {
                 let why = if stream.is_tls() { "TLS is on already" } else { "it needs --starttls" };
                 println!("hint: STARTTLS is not sent: {why}");
@@ -139,9 +139,7 @@ async fn talk(server: &str, tls: Option<&ClientTls>) -> anyhow::Result<()> {
         if reply.code().get() == 354 {
             mode = Mode::Message;
         }
-        if let (Some(tls), 220, true) =
-            (tls, reply.code().get(), line.trim().eq_ignore_ascii_case("STARTTLS"))
-        {
+        if let (Some(tls), 220, true) = (tls, reply.code().get(), starttls) {
             if !buffer.is_empty() {
                 // Bytes before the handshake would pass for replies over
                 // TLS: a server injecting them is not trusted further.

@@ -405,12 +405,21 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Client<S> {
             },
         };
         let verb = format!("AUTH {mechanism}");
+        let hidden = format!("{verb} <redacted>");
         let reply = match mechanism {
             Mechanism::Plain => {
-                self.auth_line(&format!("{verb} {}", credentials.plain()), &verb).await?
+                self.auth_line(&format!("{verb} {}", credentials.plain()), &hidden).await?
             }
             Mechanism::XOAuth2 => {
-                self.auth_line(&format!("{verb} {}", credentials.xoauth2()), &verb).await?
+                let line = format!("{verb} {}", credentials.xoauth2());
+                let reply = self.auth_line(&line, &hidden).await?;
+                if reply.code().get() != 334 {
+                    reply
+                } else {
+                    // A refusal comes as a 334 with details; an empty line
+                    // asks for the final reply.
+                    self.auth_line("", "").await?
+                }
             }
             Mechanism::Login => {
                 let reply = self.auth_line(&verb, &verb).await?;
@@ -431,27 +440,17 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Client<S> {
             }
             _ => return Err(ErrorKind::Unsupported { extension: "AUTH mechanism" }.into()),
         };
-        if reply.code().get() == 334 {
-            // XOAUTH2 answers a refusal with a 334 carrying details; an
-            // empty line asks for the final reply.
-            let reply = self.auth_line("", "").await?;
-            return expect_code(reply, 235, "AUTH");
-        }
         expect_code(reply, 235, "AUTH")
     }
 
     /// Writes `line` (a command or a response of an AUTH exchange, base64
-    /// or ASCII, so never holding CR or LF) with CRLF, recording `shown`
-    /// in the transcript in its place, and reads the reply.
+    /// or ASCII) with CRLF, recording `shown` in the transcript in its
+    /// place, and reads the reply. A control character in `line` is
+    /// refused before anything is written.
     async fn auth_line(&mut self, line: &str, shown: &str) -> Result<Reply<'static>, Error> {
-        if line.bytes().any(|b| b.is_ascii_control()) {
-            return Err(ErrorKind::InvalidCommand { step: "AUTH", offset: 0 }.into());
+        if let Some(offset) = line.bytes().position(|b| b.is_ascii_control()) {
+            return Err(ErrorKind::InvalidCommand { step: "AUTH", offset }.into());
         }
-        let shown = if shown.starts_with("AUTH ") && line.len() > shown.len() {
-            format!("{shown} <redacted>")
-        } else {
-            shown.to_owned()
-        };
         async {
             self.write_shown(
                 format!("{line}\r\n").as_bytes(),

@@ -171,11 +171,11 @@ pub(crate) fn decode_xtext_str(
     text: &str,
     refuse_controls: bool,
 ) -> Result<Cow<'_, str>, ParseError> {
-    let bytes = text.as_bytes();
-    if memchr::memchr(b'+', bytes).is_none() && bytes.iter().all(|&b| is_xchar(b)) {
+    // An xchar is never `+`, so all xchar means no hexchar.
+    if text.bytes().all(is_xchar) {
         return Ok(Cow::Borrowed(text));
     }
-    decode_xtext(bytes, refuse_controls)
+    decode_xtext(text.as_bytes(), refuse_controls)
 }
 
 /// Decodes xtext like [`decode`]; with `refuse_controls` a hexchar that

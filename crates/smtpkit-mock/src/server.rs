@@ -361,7 +361,7 @@ impl MockServerBuilder {
 /// use std::time::Duration;
 ///
 /// use smtpkit_mock::MockServer;
-/// use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+/// use tokio::io::{AsyncReadExt, AsyncWriteExt};
 ///
 /// let server = MockServer::start().await?;
 /// let mut stream = tokio::net::TcpStream::connect(server.addr()).await?;
@@ -646,23 +646,18 @@ impl Connection<'_> {
         debug!(session = self.id, %peer, implicit, "connected");
         let queues = Queues { delay, accepted };
 
-        if implicit {
-            // The greeting waits in the session's output until the
-            // handshake is done.
-            if let Some(mut stream) = self.handshake(stream, &mut session, true).await {
-                self.drive(&mut stream, &mut session, &queues).await;
-            }
+        // On the implicit TLS listener the greeting waits in the session's
+        // output until the handshake is done; on the plain one the session
+        // runs in plaintext until it answers STARTTLS, having discarded
+        // whatever the client sent after it.
+        let mut stream = stream;
+        if !implicit && self.drive(&mut stream, &mut session, &queues).await == Ending::Done {
             return;
         }
-        let mut stream = stream;
-        if self.drive(&mut stream, &mut session, &queues).await == Ending::StartTls {
-            // Bytes the client sent after STARTTLS in plaintext were
-            // discarded by the session; what it sends next must be TLS.
-            if let Some(mut stream) = self.handshake(stream, &mut session, false).await {
-                // A second STARTTLS is refused by the session, so this
-                // ends the connection either way.
-                self.drive(&mut stream, &mut session, &queues).await;
-            }
+        if let Some(mut stream) = self.handshake(stream, &mut session, implicit).await {
+            // A second STARTTLS is refused by the session, so this ends
+            // the connection either way.
+            self.drive(&mut stream, &mut session, &queues).await;
         }
     }
 

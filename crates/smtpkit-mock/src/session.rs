@@ -366,19 +366,26 @@ impl Session {
     /// on the line once it is complete or too long.
     fn read_command(&mut self, input: &[u8]) -> usize {
         let limit = self.setup.config.command_options.line_limit.max(1);
+        self.read_line(input, limit, Self::command_line)
+    }
+
+    /// Takes bytes of a line up to its LF or `limit`, and hands the line
+    /// to `act`, with whether it has its LF, once it is complete or has
+    /// reached the limit. Returns how many bytes it took.
+    fn read_line(&mut self, input: &[u8], limit: usize, act: fn(&mut Self, &[u8], bool)) -> usize {
         let room = limit.saturating_sub(self.line.len());
         let until_lf = smtpkit_codec::line::skip_line(input).unwrap_or(input.len());
         let taken = until_lf.min(room);
         self.transcript.record(Direction::Client, &input[..taken]);
         self.line.extend_from_slice(&input[..taken]);
 
-        // A line is parsed only once it has its LF or has reached the
+        // A line is acted on only once it has its LF or has reached the
         // limit, so that how the bytes were split cannot change when an
         // error is found.
         let complete = self.line.last() == Some(&b'\n');
         if complete || self.line.len() >= limit {
             let line = std::mem::take(&mut self.line);
-            self.command_line(&line, complete);
+            act(self, &line, complete);
             self.line = line;
             self.line.clear();
         }

@@ -197,7 +197,7 @@ async fn failed_handshakes_store_nothing_and_the_server_goes_on() {
 }
 
 #[tokio::test]
-async fn a_certificate_of_its_own_is_served_and_bad_pem_is_refused() {
+async fn a_key_that_is_not_pem_and_tls_without_a_certificate_are_refused() {
     let server = MockServer::builder().tls(Tls::SelfSigned).start().await.expect("starts");
     let ca = server.tls_ca_pem().expect("an authority").to_owned();
     drop(server);

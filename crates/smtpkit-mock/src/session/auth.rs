@@ -5,9 +5,10 @@
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 use hmac::{Hmac, Mac as _};
-use smtpkit_codec::{EnhancedStatusCode, InitialResponse, Mechanism, Reply, ReplyCode};
+use smtpkit_codec::{InitialResponse, Mechanism, Reply};
 
 use super::content::Input;
+use super::replies;
 use super::Session;
 use crate::config::AuthMode;
 
@@ -35,19 +36,6 @@ pub(crate) enum AuthStep {
     XOAuth2,
 }
 
-/// A reply of `code` with `enhanced` and `text`, all fixed here.
-fn fixed(code: u16, enhanced: (u8, u16, u16), text: &'static str) -> Reply<'static> {
-    let code = ReplyCode::new(code).expect("a valid code");
-    let (class, subject, detail) = enhanced;
-    let enhanced = EnhancedStatusCode::new(class, subject, detail).expect("a valid code");
-    Reply::single(code, Some(enhanced), text).expect("a valid text")
-}
-
-/// `334` with base64 `text`, which carries no enhanced code.
-fn challenge(text: &str) -> Reply<'static> {
-    Reply::single(ReplyCode::AUTH_CHALLENGE, None, text.to_owned()).expect("base64 is text")
-}
-
 impl Session {
     /// AUTH: starts an exchange, or answers at once.
     pub(super) fn auth(
@@ -62,11 +50,10 @@ impl Session {
             return self.client_error(&Reply::bad_sequence());
         }
         if self.facts.auth.is_some() {
-            return self.client_error(&fixed(503, (5, 5, 1), "already authenticated"));
+            return self.client_error(&replies::already_authenticated());
         }
         if !self.offers_auth() {
-            let text = "encryption required for requested authentication mechanism";
-            return self.client_error(&fixed(538, (5, 7, 11), text));
+            return self.client_error(&replies::auth_needs_tls());
         }
         // `=` is an empty response, as opposed to none at all.
         let initial = match initial {
@@ -79,23 +66,23 @@ impl Session {
         };
         match (mechanism, initial) {
             (Mechanism::Plain, Some(response)) => self.plain(&response),
-            (Mechanism::Plain, None) => self.ask(&challenge(""), AuthStep::Plain),
+            (Mechanism::Plain, None) => self.ask("", AuthStep::Plain),
             (Mechanism::Login, Some(user)) => self.login_user(&user),
             (Mechanism::Login, None) => {
-                self.ask(&challenge(&STANDARD.encode("Username:")), AuthStep::LoginUser);
+                self.ask(&STANDARD.encode("Username:"), AuthStep::LoginUser);
             }
             (Mechanism::CramMd5, Some(_)) => {
-                self.client_error(&fixed(501, (5, 5, 4), "CRAM-MD5 takes no initial response"));
+                self.client_error(&replies::auth_no_initial_response());
             }
             (Mechanism::CramMd5, None) => {
                 let challenge_text =
                     format!("<{}.{}@{}>", self.messages, self.errors, self.setup.config.hostname);
-                let reply = challenge(&STANDARD.encode(&challenge_text));
-                self.ask(&reply, AuthStep::CramMd5 { challenge: challenge_text });
+                let encoded = STANDARD.encode(&challenge_text);
+                self.ask(&encoded, AuthStep::CramMd5 { challenge: challenge_text });
             }
             (Mechanism::XOAuth2, Some(response)) => self.xoauth2(&response),
-            (Mechanism::XOAuth2, None) => self.ask(&challenge(""), AuthStep::XOAuth2),
-            _ => self.client_error(&fixed(504, (5, 5, 4), "unrecognized authentication type")),
+            (Mechanism::XOAuth2, None) => self.ask("", AuthStep::XOAuth2),
+            _ => self.client_error(&replies::auth_unrecognized()),
         }
     }
 
@@ -111,28 +98,21 @@ impl Session {
     /// Takes bytes of a response line, up to the AUTH line limit, and
     /// acts on it once it is complete.
     pub(super) fn read_auth_line(&mut self, input: &[u8]) -> usize {
-        let limit = smtpkit_codec::line::AUTH_LINE_LIMIT;
-        let room = limit.saturating_sub(self.line.len());
-        let until_lf = smtpkit_codec::line::skip_line(input).unwrap_or(input.len());
-        let taken = until_lf.min(room);
-        self.transcript.record(crate::transcript::Direction::Client, &input[..taken]);
-        self.line.extend_from_slice(&input[..taken]);
-        let complete = self.line.last() == Some(&b'\n');
-        if complete || self.line.len() >= limit {
-            let line = std::mem::take(&mut self.line);
-            let Input::Auth(step) = std::mem::replace(&mut self.input, Input::Command) else {
-                return taken;
-            };
-            if complete {
-                self.auth_response(*step, &line);
-            } else {
-                self.input = Input::SkipLine;
-                self.client_error(&Reply::line_too_long());
-            }
-            self.line = line;
-            self.line.clear();
+        self.read_line(input, smtpkit_codec::line::AUTH_LINE_LIMIT, Self::auth_line)
+    }
+
+    /// A whole response line, or one cut at the limit without its LF,
+    /// which is refused and its rest skipped.
+    fn auth_line(&mut self, line: &[u8], complete: bool) {
+        let Input::Auth(step) = std::mem::replace(&mut self.input, Input::Command) else {
+            return;
+        };
+        if complete {
+            self.auth_response(*step, line);
+        } else {
+            self.input = Input::SkipLine;
+            self.client_error(&Reply::line_too_long());
         }
-        taken
     }
 
     /// One response line of the client, with its line ending.
@@ -140,14 +120,13 @@ impl Session {
         let line = line.strip_suffix(b"\n").unwrap_or(line);
         let line = line.strip_suffix(b"\r").unwrap_or(line);
         if line == b"*" {
-            return self.client_error(&fixed(501, (5, 7, 0), "authentication cancelled"));
+            return self.client_error(&replies::auth_cancelled());
         }
         let Ok(response) = STANDARD.decode(line) else { return self.undecodable() };
         match step {
             AuthStep::Plain => self.plain(&response),
             AuthStep::LoginUser => self.login_user(&response),
             AuthStep::LoginPassword { user } => {
-                let user = user.clone();
                 self.verify(&user, |secret| secret.as_bytes() == response.as_slice());
             }
             AuthStep::CramMd5 { challenge } => self.cram_md5(&challenge, &response),
@@ -161,7 +140,7 @@ impl Session {
         let (Some(_authzid), Some(user), Some(password), None) =
             (parts.next(), parts.next(), parts.next(), parts.next())
         else {
-            return self.client_error(&fixed(501, (5, 5, 2), "malformed PLAIN response"));
+            return self.client_error(&replies::auth_malformed("malformed PLAIN response"));
         };
         let user = String::from_utf8_lossy(user).into_owned();
         self.verify(&user, |secret| secret.as_bytes() == password);
@@ -170,14 +149,14 @@ impl Session {
     /// LOGIN's user name; the password comes next.
     fn login_user(&mut self, user: &[u8]) {
         let user = String::from_utf8_lossy(user).into_owned();
-        self.ask(&challenge(&STANDARD.encode("Password:")), AuthStep::LoginPassword { user });
+        self.ask(&STANDARD.encode("Password:"), AuthStep::LoginPassword { user });
     }
 
     /// CRAM-MD5: `user SP hex(HMAC-MD5(secret, challenge))`.
     fn cram_md5(&mut self, challenge: &str, response: &[u8]) {
         let text = String::from_utf8_lossy(response);
         let Some((user, digest)) = text.rsplit_once(' ') else {
-            return self.client_error(&fixed(501, (5, 5, 2), "malformed CRAM-MD5 response"));
+            return self.client_error(&replies::auth_malformed("malformed CRAM-MD5 response"));
         };
         let (user, digest) = (user.to_owned(), digest.to_ascii_lowercase());
         self.verify(&user, |secret| cram_md5_digest(secret, challenge) == digest);
@@ -196,7 +175,7 @@ impl Session {
             }
         }
         let (Some(user), Some(token)) = (user, token) else {
-            return self.client_error(&fixed(501, (5, 5, 2), "malformed XOAUTH2 response"));
+            return self.client_error(&replies::auth_malformed("malformed XOAUTH2 response"));
         };
         self.verify(&user, |secret| secret == token);
     }
@@ -210,21 +189,21 @@ impl Session {
         };
         if accepted {
             self.facts.auth = Some(user.to_owned());
-            self.send(&fixed(235, (2, 7, 0), "authentication succeeded"));
+            self.send(&replies::auth_succeeded());
         } else {
-            self.client_error(&fixed(535, (5, 7, 8), "authentication credentials invalid"));
+            self.client_error(&replies::auth_failed());
         }
     }
 
-    /// Sends a challenge and waits for the response line.
-    fn ask(&mut self, reply: &Reply<'_>, step: AuthStep) {
-        self.send(reply);
+    /// Sends the base64 challenge `text` and waits for the response line.
+    fn ask(&mut self, text: &str, step: AuthStep) {
+        self.send(&replies::auth_challenge(text));
         self.input = Input::Auth(Box::new(step));
     }
 
     /// A response that is not base64.
     fn undecodable(&mut self) {
-        self.client_error(&fixed(501, (5, 5, 2), "cannot decode response"));
+        self.client_error(&replies::auth_malformed("cannot decode response"));
     }
 }
 

@@ -55,8 +55,59 @@ pub(crate) fn starttls_out_of_sequence(tls: bool) -> Reply<'static> {
 /// `530 5.7.0` for MAIL before STARTTLS when TLS is required
 /// (RFC 3207 §4).
 pub(crate) fn tls_required() -> Reply<'static> {
-    let security = EnhancedStatusCode::new(5, 7, 0).expect("a valid code");
-    fixed(530, security, "must issue a STARTTLS command first")
+    fixed(530, enhanced(5, 7, 0), "must issue a STARTTLS command first")
+}
+
+/// `334` with the base64 `text` of an AUTH challenge, which carries no
+/// enhanced code (RFC 4954 §4).
+pub(crate) fn auth_challenge(text: &str) -> Reply<'static> {
+    Reply::single(ReplyCode::AUTH_CHALLENGE, None, text.to_owned()).expect("base64 is text")
+}
+
+/// `235 2.7.0`, the end of a successful AUTH (RFC 4954 §6).
+pub(crate) fn auth_succeeded() -> Reply<'static> {
+    fixed(235, enhanced(2, 7, 0), "authentication succeeded")
+}
+
+/// `535 5.7.8` for credentials that do not prove the user.
+pub(crate) fn auth_failed() -> Reply<'static> {
+    fixed(535, enhanced(5, 7, 8), "authentication credentials invalid")
+}
+
+/// `538 5.7.11` for AUTH before TLS where TLS is needed first.
+pub(crate) fn auth_needs_tls() -> Reply<'static> {
+    fixed(538, enhanced(5, 7, 11), "encryption required for requested authentication mechanism")
+}
+
+/// `503 5.5.1` for a second AUTH in a session.
+pub(crate) fn already_authenticated() -> Reply<'static> {
+    fixed(503, EnhancedStatusCode::INVALID_COMMAND, "already authenticated")
+}
+
+/// `504 5.5.4` for a mechanism the session does not offer.
+pub(crate) fn auth_unrecognized() -> Reply<'static> {
+    fixed(504, enhanced(5, 5, 4), "unrecognized authentication type")
+}
+
+/// `501 5.5.4` for an initial response to CRAM-MD5, which takes none.
+pub(crate) fn auth_no_initial_response() -> Reply<'static> {
+    fixed(501, enhanced(5, 5, 4), "CRAM-MD5 takes no initial response")
+}
+
+/// `501 5.7.0` for `*`, which cancels an AUTH exchange.
+pub(crate) fn auth_cancelled() -> Reply<'static> {
+    fixed(501, enhanced(5, 7, 0), "authentication cancelled")
+}
+
+/// `501 5.5.2` for an AUTH response that is not base64 or not of its
+/// mechanism's form, saying which.
+pub(crate) fn auth_malformed(text: &'static str) -> Reply<'static> {
+    fixed(501, EnhancedStatusCode::SYNTAX_ERROR, text)
+}
+
+/// An enhanced status code of parts written in this module.
+fn enhanced(class: u8, subject: u16, detail: u16) -> EnhancedStatusCode {
+    EnhancedStatusCode::new(class, subject, detail).expect("the fixed codes are valid")
 }
 
 /// `214 2.0.0`, the answer to HELP, naming the commands of the protocol
@@ -108,6 +159,14 @@ mod tests {
             (starttls_out_of_sequence(true), 503, "5.5.1"),
             (starttls_out_of_sequence(false), 503, "5.5.1"),
             (tls_required(), 530, "5.7.0"),
+            (auth_succeeded(), 235, "2.7.0"),
+            (auth_failed(), 535, "5.7.8"),
+            (auth_needs_tls(), 538, "5.7.11"),
+            (already_authenticated(), 503, "5.5.1"),
+            (auth_unrecognized(), 504, "5.5.4"),
+            (auth_no_initial_response(), 501, "5.5.4"),
+            (auth_cancelled(), 501, "5.7.0"),
+            (auth_malformed("cannot decode response"), 501, "5.5.2"),
         ];
         for (reply, code, enhanced) in table {
             assert_eq!(reply.code().get(), code);
