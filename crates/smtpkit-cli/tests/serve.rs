@@ -517,7 +517,7 @@ fn send_authenticates_against_serve_with_a_users_file() {
     std::fs::write(&users, "# test users\nhoge:secret\nfuga:other\n").expect("written");
     let users_arg = users.to_str().expect("UTF-8").to_owned();
     let (server, mut lines, addr) =
-        start_json(&["--quiet", "--auth", "users", "--users", &users_arg, "--auth-plaintext"]);
+        start_json(&["--auth", "users", "--users", &users_arg, "--auth-plaintext"]);
     let server = Running(server);
 
     for mechanism in ["PLAIN", "LOGIN", "CRAM-MD5"] {
@@ -526,8 +526,25 @@ fn send_authenticates_against_serve_with_a_users_file() {
         assert!(sent.status.success(), "{mechanism}: {}", String::from_utf8_lossy(&sent.stderr));
         let shown = String::from_utf8_lossy(&sent.stdout);
         assert!(!shown.contains("secret") && !shown.contains("c2VjcmV0"), "{shown}");
-        let message = lines.find(|line| line["event"] == "message").expect("a message line");
+        // Neither side shows the password, plain or in base64 (which
+        // PLAIN's and LOGIN's responses contain at one of three offsets).
+        let mut client_lines = Vec::new();
+        let message = loop {
+            let line = lines.next().expect("a message line");
+            if line["event"] == "message" {
+                break line;
+            }
+            if line["event"] == "io" && line["direction"] == "client" {
+                client_lines.push(line["line"].as_str().expect("text").to_owned());
+            }
+        };
         assert_eq!(message["auth"], "hoge");
+        for line in &client_lines {
+            for hidden in ["secret", "c2VjcmV0", "NlY3JldA", "zZWNyZX"] {
+                assert!(!line.contains(hidden), "{mechanism}: {line}");
+            }
+        }
+        assert!(client_lines.iter().any(|line| line.ends_with("<redacted>")), "{client_lines:?}");
     }
     // The password from the environment; a wrong one exits 15.
     let sent = Command::new(env!("CARGO_BIN_EXE_smtpkit"))

@@ -52,7 +52,9 @@ pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 pub type PolicyFactory = Arc<dyn Fn() -> Box<dyn Policy> + Send + Sync>;
 
 /// Sees the bytes of every session: its number, which way they went, and
-/// the bytes.
+/// the bytes. The client's bytes are those its session read, as its
+/// transcript records them: a command line once it is whole, and an AUTH
+/// secret as `<redacted>`.
 pub type IoObserver = Arc<dyn Fn(u64, Direction, &[u8]) + Send + Sync>;
 
 /// Sees every stored message, with the ids of the messages evicted to make
@@ -264,7 +266,8 @@ impl MockServerBuilder {
         self
     }
 
-    /// Sets a function that sees every session's bytes.
+    /// Sets a function that sees every session's bytes, with AUTH secrets
+    /// redacted (see [`IoObserver`]).
     pub fn on_io(
         mut self,
         observer: impl Fn(u64, Direction, &[u8]) + Send + Sync + 'static,
@@ -643,6 +646,9 @@ impl Connection<'_> {
             accepted: Arc::clone(&accepted),
         });
         let mut session = Session::from_setup(setup, peer.to_string(), policy);
+        if self.settings.on_io.is_some() {
+            session.keep_client_view();
+        }
         debug!(session = self.id, %peer, implicit, "connected");
         let queues = Queues { delay, accepted };
 
@@ -778,8 +784,8 @@ impl Connection<'_> {
                     return Ending::Done;
                 }
                 Ok(Ok(n)) => {
-                    observe(Direction::Client, &chunk[..n]);
                     session.receive(&chunk[..n]);
+                    observe(Direction::Client, &session.take_client_view());
                     if session.is_in_message() {
                         // The whole message has its own deadline, set at
                         // its first read and kept between BDAT chunks.
@@ -797,7 +803,10 @@ impl Connection<'_> {
                         message_deadline = None;
                     }
                 }
-                Err(_) => session.deadline_expired(),
+                Err(_) => {
+                    session.deadline_expired();
+                    observe(Direction::Client, &session.take_client_view());
+                }
             }
         }
     }

@@ -164,6 +164,12 @@ pub struct Session {
     events: Vec<Event>,
     /// Everything sent both ways, up to its limit.
     transcript: Transcript,
+    /// The client's bytes as the transcript records them, kept for an
+    /// observer until taken; `None` when nobody watches.
+    client_view: Option<Vec<u8>>,
+    /// True while the rest of a line too long to keep is skipped and that
+    /// line carried an AUTH secret: its rest is not recorded either.
+    skipping_secret: bool,
     /// Client errors so far.
     errors: usize,
     /// Messages emitted so far.
@@ -214,6 +220,8 @@ impl Session {
             outbox: Vec::new(),
             events: Vec::new(),
             transcript: Transcript::new(),
+            client_view: None,
+            skipping_secret: false,
             errors: 0,
             messages: 0,
         };
@@ -279,7 +287,34 @@ impl Session {
             _ => 0,
         };
         let chunks = self.transaction.as_ref().map_or(0, |t| t.chunks.len());
-        self.line.len() + body + chunks + self.outbox.len() + self.transcript.len()
+        let view = self.client_view.as_ref().map_or(0, Vec::len);
+        self.line.len() + body + chunks + self.outbox.len() + self.transcript.len() + view
+    }
+
+    /// From now on, keeps a copy of the client's bytes as the transcript
+    /// records them, for [`take_client_view`](Self::take_client_view): in
+    /// the order the session read them, each command line once it is
+    /// whole, and with the secrets of AUTH exchanges replaced by
+    /// `<redacted>`. This is what a server shows of a session as it runs.
+    pub fn keep_client_view(&mut self) {
+        self.client_view.get_or_insert_with(Vec::new);
+    }
+
+    /// Takes the client's bytes kept since the last call; empty unless
+    /// [`keep_client_view`](Self::keep_client_view) was called.
+    ///
+    /// ```
+    /// use smtpkit_mock::{Session, SessionConfig};
+    ///
+    /// let mut session = Session::new(SessionConfig::default(), "192.0.2.1:40000")?;
+    /// session.keep_client_view();
+    /// session.receive(b"EHLO client.example\r\nAUTH PLAIN AGFsaWNlAHNlY3JldA==\r\n");
+    /// let seen = session.take_client_view();
+    /// assert_eq!(seen, b"EHLO client.example\r\nAUTH PLAIN <redacted>\r\n");
+    /// # Ok::<(), smtpkit_mock::ConfigError>(())
+    /// ```
+    pub fn take_client_view(&mut self) -> Vec<u8> {
+        self.client_view.as_mut().map(std::mem::take).unwrap_or_default()
     }
 
     /// True once the session is over: the I/O layer writes the output that
@@ -337,6 +372,10 @@ impl Session {
     /// 421 4.4.2 and closes. Nothing happens when it is closed already.
     pub fn deadline_expired(&mut self) {
         if !self.is_closed() {
+            // The line the client did not finish goes into the transcript
+            // before the reply that cut it off.
+            let line = std::mem::take(&mut self.line);
+            self.record_line(&line, false);
             self.send(&replies::timeout());
             self.close(CloseReason::Timeout);
         }
@@ -376,20 +415,45 @@ impl Session {
         let room = limit.saturating_sub(self.line.len());
         let until_lf = smtpkit_codec::line::skip_line(input).unwrap_or(input.len());
         let taken = until_lf.min(room);
-        self.transcript.record(Direction::Client, &input[..taken]);
         self.line.extend_from_slice(&input[..taken]);
 
         // A line is acted on only once it has its LF or has reached the
         // limit, so that how the bytes were split cannot change when an
-        // error is found.
+        // error is found. It is recorded then too, before its reply, so
+        // that an AUTH secret can be left out whole.
         let complete = self.line.last() == Some(&b'\n');
         if complete || self.line.len() >= limit {
             let line = std::mem::take(&mut self.line);
+            self.record_line(&line, complete);
             act(self, &line, complete);
             self.line = line;
             self.line.clear();
         }
         taken
+    }
+
+    /// Records a command or AUTH response line from the client, with its
+    /// secret, if it carries one, replaced by `<redacted>`. `complete`
+    /// says whether the line has its LF; the rest of a cut line with a
+    /// secret is not recorded either.
+    fn record_line(&mut self, line: &[u8], complete: bool) {
+        let in_auth = matches!(self.input, Input::Auth(_));
+        match auth::redact(line, in_auth) {
+            Some(redacted) => {
+                self.skipping_secret = !complete;
+                self.record_client(&redacted);
+            }
+            None => self.record_client(line),
+        }
+    }
+
+    /// Records bytes the client sent, in the transcript and, when someone
+    /// watches, in the client view.
+    pub(crate) fn record_client(&mut self, bytes: &[u8]) {
+        self.transcript.record(Direction::Client, bytes);
+        if let Some(view) = &mut self.client_view {
+            view.extend_from_slice(bytes);
+        }
     }
 
     /// Drops the rest of a line that was refused before its end.
@@ -401,7 +465,12 @@ impl Session {
             }
             None => input.len(),
         };
-        self.transcript.record(Direction::Client, &input[..taken]);
+        if !self.skipping_secret {
+            self.record_client(&input[..taken]);
+        }
+        if matches!(self.input, Input::Command) {
+            self.skipping_secret = false;
+        }
         taken
     }
 

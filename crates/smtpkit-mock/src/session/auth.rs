@@ -75,8 +75,8 @@ impl Session {
                 self.client_error(&replies::auth_no_initial_response());
             }
             (Mechanism::CramMd5, None) => {
-                let challenge_text =
-                    format!("<{}.{}@{}>", self.messages, self.errors, self.setup.config.hostname);
+                let hostname = &self.setup.config.hostname;
+                let challenge_text = format!("<{:016x}.{}@{hostname}>", nonce(), self.messages);
                 let encoded = STANDARD.encode(&challenge_text);
                 self.ask(&encoded, AuthStep::CramMd5 { challenge: challenge_text });
             }
@@ -207,6 +207,48 @@ impl Session {
     }
 }
 
+/// What a transcript records of a client line: `None` when the line is
+/// kept as it is, or the line with its secret replaced by `<redacted>`.
+/// During an exchange (`in_auth`) every response but the `*` that cancels
+/// it is a secret; otherwise an AUTH command's initial response is,
+/// unless it is the empty `=`. The line ending is kept.
+pub(crate) fn redact(line: &[u8], in_auth: bool) -> Option<Vec<u8>> {
+    let ending = line.len() - line.trim_ascii_end().len();
+    let (text, ending) = line.split_at(line.len() - ending);
+    let keep = if in_auth {
+        if text == b"*" {
+            return None;
+        }
+        0
+    } else {
+        let verb = text.get(..5).filter(|verb| verb.eq_ignore_ascii_case(b"AUTH "))?;
+        let mechanism = text[verb.len()..].iter().position(|&b| b == b' ')?;
+        let keep = verb.len() + mechanism + 1;
+        if matches!(&text[keep..], b"" | b"=") {
+            return None;
+        }
+        keep
+    };
+    let mut redacted = Vec::with_capacity(keep + REDACTED.len() + ending.len());
+    redacted.extend_from_slice(&text[..keep]);
+    redacted.extend_from_slice(REDACTED);
+    redacted.extend_from_slice(ending);
+    Some(redacted)
+}
+
+/// What stands for a secret in a transcript.
+const REDACTED: &[u8] = b"<redacted>";
+
+/// A number the client cannot guess, so that a CRAM-MD5 challenge never
+/// repeats and an old response cannot be replayed: a hash under a key
+/// the standard library draws at random for each thread and changes for
+/// each use. It is no cryptographic random number; a mock server's
+/// challenge needs no more.
+fn nonce() -> u64 {
+    use std::hash::BuildHasher as _;
+    std::hash::RandomState::new().hash_one(std::time::SystemTime::now())
+}
+
 /// The hex digest CRAM-MD5 proves a secret with.
 pub(crate) fn cram_md5_digest(secret: &str, challenge: &str) -> String {
     let mut mac = Hmac::<md5::Md5>::new_from_slice(secret.as_bytes()).expect("any key length");
@@ -231,6 +273,34 @@ mod tests {
             cram_md5_digest("tanstaaftanstaaf", challenge),
             "b913a602c7eda7a495b4e6e7334d3890"
         );
+    }
+
+    #[test]
+    fn secrets_are_redacted_and_nothing_else() {
+        // The line, whether an exchange is under way, and what is recorded
+        // in place of the line when it is not kept.
+        type Case = (&'static [u8], bool, Option<&'static [u8]>);
+        let cases: [Case; 9] = [
+            (b"AUTH PLAIN AGFsaWNlAHNlY3JldA==\r\n", false, Some(b"AUTH PLAIN <redacted>\r\n")),
+            (b"auth login YWxpY2U=\n", false, Some(b"auth login <redacted>\n")),
+            (b"AUTH PLAIN dGVzdA==", false, Some(b"AUTH PLAIN <redacted>")),
+            (b"AUTH PLAIN =\r\n", false, None),
+            (b"AUTH CRAM-MD5\r\n", false, None),
+            (b"MAIL FROM:<a@b> AUTH=<>\r\n", false, None),
+            (b"c2VjcmV0\r\n", true, Some(b"<redacted>\r\n")),
+            (b"\r\n", true, Some(b"<redacted>\r\n")),
+            (b"*\r\n", true, None),
+        ];
+        for (line, in_auth, expected) in cases {
+            let redacted = redact(line, in_auth);
+            assert_eq!(redacted.as_deref(), expected, "{:?}", String::from_utf8_lossy(line));
+        }
+    }
+
+    #[test]
+    fn nonces_do_not_repeat() {
+        let nonces: std::collections::HashSet<u64> = (0..1000).map(|_| nonce()).collect();
+        assert_eq!(nonces.len(), 1000);
     }
 
     #[test]

@@ -10,7 +10,6 @@ use smtpkit_codec::{
 use super::{replies, CloseReason, Event, Session};
 use crate::message::{ReceivedMessage, Transfer, Violation};
 use crate::policy::{Decision, Phase};
-use crate::transcript::Direction;
 
 /// What the session reads next.
 #[derive(Debug)]
@@ -121,12 +120,12 @@ impl Session {
         let Input::Data { decoder, body } = &mut self.input else { return 0 };
         match decoder.decode(input, body) {
             DecodeStatus::NeedMore => {
-                self.transcript.record(Direction::Client, input);
+                self.record_client(input);
                 input.len()
             }
             DecodeStatus::End { consumed, outcome } => {
-                self.transcript.record(Direction::Client, &input[..consumed]);
                 let body = std::mem::take(body);
+                self.record_client(&input[..consumed]);
                 self.input = Input::Command;
                 self.data_end(body, outcome);
                 consumed
@@ -140,7 +139,7 @@ impl Session {
         let octets = chunk.take(input);
         let done = chunk.is_complete();
         let refused = refusal.is_some();
-        self.transcript.record(Direction::Client, octets);
+        self.record_client(octets);
 
         if !refused {
             if let Some(transaction) = &mut self.transaction {

@@ -876,3 +876,59 @@ fn auth_response_lines_are_bounded() {
     // Only the bounded transcript keeps the line.
     assert!(session.held_octets() - session.transcript().len() < 1024);
 }
+
+#[test]
+fn auth_secrets_never_reach_the_transcript_or_the_client_view() {
+    let secrets = [b64(b"\0hoge\0secret"), b64(b"hoge"), b64(b"secret"), b64(b"\0hoge\0wrong")];
+    let input = format!(
+        "AUTH PLAIN {}\r\nAUTH PLAIN\r\n*\r\nAUTH LOGIN\r\n{}\r\n{}\r\nNOOP\r\n",
+        secrets[3], secrets[1], secrets[2]
+    );
+    // Whole, and one byte at a time: a secret split across reads is
+    // left out all the same.
+    for split in [input.len(), 1] {
+        let mut session = auth_session(true);
+        session.keep_client_view();
+        for piece in input.as_bytes().chunks(split) {
+            session.receive(piece);
+        }
+        assert_eq!(codes(&outcome(&mut session)), [535, 334, 501, 334, 334, 235, 250]);
+        let transcript = session.transcript().to_string();
+        let view = String::from_utf8(session.take_client_view()).expect("ASCII");
+        for secret in &secrets {
+            assert!(!transcript.contains(secret.as_str()), "{secret} in {transcript}");
+        }
+        assert!(transcript.contains("C: AUTH PLAIN <redacted>\n"), "{transcript}");
+        assert!(transcript.contains("C: AUTH LOGIN\nS: 334 VXNlcm5hbWU6\nC: <redacted>\n"));
+        assert_eq!(
+            view,
+            "AUTH PLAIN <redacted>\r\nAUTH PLAIN\r\n*\r\nAUTH LOGIN\r\n<redacted>\r\n\
+             <redacted>\r\nNOOP\r\n",
+            "the view starts when it is asked for"
+        );
+        assert!(session.take_client_view().is_empty(), "taken once");
+    }
+
+    // A response cut at the AUTH line limit is left out with its rest.
+    let mut session = auth_session(true);
+    session.receive(b"AUTH PLAIN\r\n");
+    let long = vec![b'Q'; smtpkit_codec::line::AUTH_LINE_LIMIT + 10];
+    session.receive(&long);
+    session.receive(b"QQQ\r\nNOOP\r\n");
+    assert_eq!(codes(&outcome(&mut session)), [334, 500, 250]);
+    let transcript = session.transcript().to_string();
+    assert!(!transcript.contains("QQ"), "{transcript}");
+    assert!(transcript
+        .ends_with("C: <redacted>\nS: 500 5.5.6 line too long\nC: NOOP\nS: 250 2.0.0 ok\n"));
+}
+
+#[test]
+fn a_line_cut_off_by_the_deadline_is_recorded_before_the_421() {
+    let mut session = Session::new(SessionConfig::default(), PEER).expect("valid");
+    session.keep_client_view();
+    session.receive(b"EHLO client.example\r\nMAIL FR");
+    session.deadline_expired();
+    let transcript = session.transcript().to_string();
+    assert!(transcript.contains("C: MAIL FR\nS: 421 4.4.2 "), "{transcript}");
+    assert!(session.take_client_view().ends_with(b"MAIL FR"));
+}
