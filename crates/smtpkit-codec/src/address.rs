@@ -13,6 +13,7 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 
 use crate::error::{fail, failure, ErrorKind, Failure, PResult, ParseError};
 use crate::options::CommandOptions;
+use crate::text::Text;
 
 /// A domain name as SMTP carries it: dot-separated labels of letters,
 /// digits and hyphens, or RFC 6531 U-labels in UTF-8.
@@ -36,7 +37,7 @@ impl<'a> Domain<'a> {
     /// A [`ParseError`] whose offset is into `name`.
     pub fn new(name: impl Into<Cow<'a, str>>) -> Result<Self, ParseError> {
         let name = name.into();
-        whole(name.as_bytes(), |i| domain(i, &CommandOptions::default()))?;
+        whole(name.as_bytes(), |i| domain(i, &CommandOptions::default(), Text::of(&name)))?;
         Ok(Self(name))
     }
 
@@ -179,7 +180,7 @@ impl<'a> Host<'a> {
     ///
     /// A [`ParseError`] whose offset is into `text`.
     pub fn new(text: &'a str) -> Result<Self, ParseError> {
-        whole(text.as_bytes(), |i| host(i, &CommandOptions::default()))
+        whole(text.as_bytes(), |i| host(i, &CommandOptions::default(), Text::of(text)))
     }
 
     /// Detaches the value from the input it borrows from.
@@ -236,7 +237,7 @@ impl<'a> LocalPart<'a> {
     /// A [`ParseError`] whose offset is into `wire`.
     pub fn new(wire: impl Into<Cow<'a, str>>) -> Result<Self, ParseError> {
         let wire = wire.into();
-        whole(wire.as_bytes(), |i| local_part(i, &CommandOptions::default()))?;
+        whole(wire.as_bytes(), |i| local_part(i, &CommandOptions::default(), Text::of(&wire)))?;
         Ok(Self(wire))
     }
 
@@ -345,7 +346,7 @@ impl<'a> Mailbox<'a> {
     /// A [`ParseError`] whose offset is into `text`.
     pub fn parse(text: &'a str) -> Result<Self, ParseError> {
         let options = CommandOptions::default();
-        let mailbox = whole(text.as_bytes(), |i| mailbox(i, &options))?;
+        let mailbox = whole(text.as_bytes(), |i| mailbox(i, &options, Text::of(text)))?;
         Self::new(mailbox.local_part, mailbox.host)
     }
 
@@ -469,7 +470,11 @@ impl fmt::Display for ForwardPath<'_> {
 /// letters, digits, hyphens and UTF-8 characters that is valid UTF-8 and
 /// neither starts nor ends with a hyphen (edited: the IDNA rules that make
 /// a U-label are not checked).
-pub(crate) fn domain<'a>(input: &'a [u8], options: &CommandOptions) -> PResult<'a, Domain<'a>> {
+pub(crate) fn domain<'a>(
+    input: &'a [u8],
+    options: &CommandOptions,
+    text: Text<'a>,
+) -> PResult<'a, Domain<'a>> {
     let mut end = 0;
     loop {
         let label = sub_domain_len(&input[end..], options.allow_utf8)?;
@@ -485,8 +490,8 @@ pub(crate) fn domain<'a>(input: &'a [u8], options: &CommandOptions) -> PResult<'
         let limit = options.domain_limit;
         return fail(input, ErrorKind::TooLong { element: "domain", limit });
     }
-    let text = utf8(input, end)?;
-    Ok((&input[end..], Domain(Cow::Borrowed(text))))
+    let name = utf8(input, end, text)?;
+    Ok((&input[end..], Domain(Cow::Borrowed(name))))
 }
 
 /// Parses an address literal.
@@ -549,12 +554,16 @@ pub(crate) fn address_literal(input: &[u8]) -> PResult<'_, AddressLiteral<'_>> {
 /// host = Domain / address-literal    ; EHLO's argument, and after "@"
 /// ```
 /// RFC 5321 §4.1.1.1 and §4.1.2.
-pub(crate) fn host<'a>(input: &'a [u8], options: &CommandOptions) -> PResult<'a, Host<'a>> {
+pub(crate) fn host<'a>(
+    input: &'a [u8],
+    options: &CommandOptions,
+    text: Text<'a>,
+) -> PResult<'a, Host<'a>> {
     if input.first() == Some(&b'[') {
         let (rest, literal) = address_literal(input)?;
         Ok((rest, Host::Literal(literal)))
     } else {
-        let (rest, domain) = domain(input, options)?;
+        let (rest, domain) = domain(input, options, text)?;
         Ok((rest, Host::Domain(domain)))
     }
 }
@@ -576,6 +585,7 @@ pub(crate) fn host<'a>(input: &'a [u8], options: &CommandOptions) -> PResult<'a,
 pub(crate) fn local_part<'a>(
     input: &'a [u8],
     options: &CommandOptions,
+    text: Text<'a>,
 ) -> PResult<'a, LocalPart<'a>> {
     let utf8_ok = options.allow_utf8;
     let end = if input.first() == Some(&b'"') {
@@ -590,8 +600,8 @@ pub(crate) fn local_part<'a>(
         let limit = options.local_part_limit;
         return fail(input, ErrorKind::TooLong { element: "local-part", limit });
     }
-    let text = utf8(input, end)?;
-    Ok((&input[end..], LocalPart(Cow::Borrowed(text))))
+    let wire = utf8(input, end, text)?;
+    Ok((&input[end..], LocalPart(Cow::Borrowed(wire))))
 }
 
 /// Parses a mailbox.
@@ -600,12 +610,16 @@ pub(crate) fn local_part<'a>(
 /// Mailbox        = Local-part "@" ( Domain / address-literal )
 /// ```
 /// RFC 5321 §4.1.2.
-pub(crate) fn mailbox<'a>(input: &'a [u8], options: &CommandOptions) -> PResult<'a, Mailbox<'a>> {
-    let (rest, local_part) = local_part(input, options)?;
+pub(crate) fn mailbox<'a>(
+    input: &'a [u8],
+    options: &CommandOptions,
+    text: Text<'a>,
+) -> PResult<'a, Mailbox<'a>> {
+    let (rest, local_part) = local_part(input, options, text)?;
     let Some(rest) = rest.strip_prefix(b"@") else {
         return fail(rest, ErrorKind::Syntax { expected: "\"@\"" });
     };
-    let (rest, host) = host(rest, options).map_err(to_failure("domain"))?;
+    let (rest, host) = host(rest, options, text).map_err(to_failure("domain"))?;
     Ok((rest, Mailbox { local_part, host }))
 }
 
@@ -620,20 +634,24 @@ pub(crate) fn mailbox<'a>(input: &'a [u8], options: &CommandOptions) -> PResult<
 /// NOT be generated, and SHOULD be ignored" (RFC 5321 §4.1.1.3): they are
 /// read and dropped. With `allow_missing_brackets`, a bare mailbox is
 /// accepted too.
-pub(crate) fn path<'a>(input: &'a [u8], options: &CommandOptions) -> PResult<'a, Mailbox<'a>> {
+pub(crate) fn path<'a>(
+    input: &'a [u8],
+    options: &CommandOptions,
+    text: Text<'a>,
+) -> PResult<'a, Mailbox<'a>> {
     let Some(mut rest) = input.strip_prefix(b"<") else {
         if options.allow_missing_brackets && !input.is_empty() {
             // Counted as if it had its brackets, which it gets when written.
-            let (rest, mailbox) = mailbox(input, options)?;
+            let (rest, mailbox) = mailbox(input, options, text)?;
             let len = input.len() - rest.len() + 2;
             return bounded_path(input, len, Ok((rest, mailbox)), options);
         }
         return fail(input, ErrorKind::Syntax { expected: "\"<\"" });
     };
     if rest.first() == Some(&b'@') {
-        rest = source_route(rest, options)?;
+        rest = source_route(rest, options, text)?;
     }
-    let (after, mailbox) = mailbox(rest, options)?;
+    let (after, mailbox) = mailbox(rest, options, text)?;
     let Some(after) = after.strip_prefix(b">") else {
         return fail(after, ErrorKind::Syntax { expected: "\">\"" });
     };
@@ -650,11 +668,12 @@ pub(crate) fn path<'a>(input: &'a [u8], options: &CommandOptions) -> PResult<'a,
 pub(crate) fn reverse_path<'a>(
     input: &'a [u8],
     options: &CommandOptions,
+    text: Text<'a>,
 ) -> PResult<'a, ReversePath<'a>> {
     if let Some(rest) = input.strip_prefix(b"<>") {
         return Ok((rest, ReversePath::Null));
     }
-    let (rest, mailbox) = path(input, options)?;
+    let (rest, mailbox) = path(input, options, text)?;
     Ok((rest, ReversePath::Mailbox(mailbox)))
 }
 
@@ -669,13 +688,14 @@ pub(crate) fn reverse_path<'a>(
 pub(crate) fn forward_path<'a>(
     input: &'a [u8],
     options: &CommandOptions,
+    text: Text<'a>,
 ) -> PResult<'a, ForwardPath<'a>> {
     const POSTMASTER: &[u8] = b"<Postmaster>";
     if input.len() >= POSTMASTER.len() && input[..POSTMASTER.len()].eq_ignore_ascii_case(POSTMASTER)
     {
         return Ok((&input[POSTMASTER.len()..], ForwardPath::Postmaster));
     }
-    let (rest, mailbox) = path(input, options)?;
+    let (rest, mailbox) = path(input, options, text)?;
     Ok((rest, ForwardPath::Mailbox(mailbox)))
 }
 
@@ -712,12 +732,13 @@ fn bounded_path<'a>(
 fn source_route<'a>(
     mut input: &'a [u8],
     options: &CommandOptions,
+    text: Text<'a>,
 ) -> Result<&'a [u8], nom::Err<Failure<'a>>> {
     loop {
         let Some(rest) = input.strip_prefix(b"@") else {
             return Err(failure(input, ErrorKind::Syntax { expected: "At-domain" }));
         };
-        let (rest, _) = domain(rest, options).map_err(to_failure("domain"))?;
+        let (rest, _) = domain(rest, options, text).map_err(to_failure("domain"))?;
         match rest.first() {
             Some(b',') => input = &rest[1..],
             Some(b':') => return Ok(&rest[1..]),
@@ -806,9 +827,10 @@ fn quoted_string_len(input: &[u8], utf8_ok: bool) -> Result<usize, nom::Err<Fail
     Err(nom::Err::Failure(Failure::expected(&input[i..], "DQUOTE")))
 }
 
-/// Reads `input[..end]` as UTF-8, failing at the first byte that is not.
-fn utf8(input: &[u8], end: usize) -> Result<&str, nom::Err<Failure<'_>>> {
-    std::str::from_utf8(&input[..end])
+/// Reads `input[..end]` as UTF-8, from the line's `text` when it has it,
+/// failing at the first byte that is not.
+fn utf8<'a>(input: &'a [u8], end: usize, text: Text<'a>) -> Result<&'a str, nom::Err<Failure<'a>>> {
+    text.str_of(&input[..end])
         .map_err(|e| nom::Err::Failure(Failure::at(&input[e.valid_up_to()..], ErrorKind::NonAscii)))
 }
 
@@ -836,8 +858,23 @@ fn is_ldh_str(s: &[u8]) -> bool {
 }
 
 fn is_label_byte(b: u8, utf8_ok: bool) -> bool {
-    b.is_ascii_alphanumeric() || b == b'-' || (utf8_ok && b >= 0x80)
+    LABEL[usize::from(b)] || (utf8_ok && b >= 0x80)
 }
+
+/// The ASCII bytes of a domain label (letters, digits, hyphen) as a table,
+/// for the same reason as [`ATEXT`].
+static LABEL: [bool; 256] = {
+    let mut table = [false; 256];
+    table[b'-' as usize] = true;
+    let mut b = 0;
+    while b < 128 {
+        if (b as u8).is_ascii_alphanumeric() {
+            table[b] = true;
+        }
+        b += 1;
+    }
+    table
+};
 
 fn is_dcontent(b: u8) -> bool {
     matches!(b, 33..=90 | 94..=126)
@@ -888,7 +925,7 @@ mod tests {
             ("例え.テスト x", "例え.テスト", " x"),
         ];
         for &(input, name, rest) in table {
-            let (r, d) = domain(input.as_bytes(), &strict()).expect(input);
+            let (r, d) = domain(input.as_bytes(), &strict(), Text::none()).expect(input);
             assert_eq!((d.as_str(), r), (name, rest.as_bytes()), "{input}");
         }
     }
@@ -904,7 +941,8 @@ mod tests {
             ("bücher.example", &ascii_only, 1, ErrorKind::NonAscii),
         ];
         for (input, options, offset, kind) in table {
-            let error = whole(input.as_bytes(), |i| domain(i, options)).expect_err(input);
+            let error =
+                whole(input.as_bytes(), |i| domain(i, options, Text::none())).expect_err(input);
             assert_eq!((error.offset(), error.kind()), (*offset, kind), "{input}");
         }
     }
@@ -965,7 +1003,7 @@ mod tests {
             ("jörg@", "jörg", "jörg"),
         ];
         for &(input, wire, text) in table {
-            let (rest, lp) = local_part(input.as_bytes(), &strict()).expect(input);
+            let (rest, lp) = local_part(input.as_bytes(), &strict(), Text::none()).expect(input);
             assert_eq!((lp.as_str(), lp.to_text().as_ref(), rest), (wire, text, &b"@"[..]));
         }
     }
@@ -982,7 +1020,8 @@ mod tests {
             (b"j\xc3", 1, ErrorKind::NonAscii),
         ];
         for &(input, offset, ref kind) in table {
-            let error = whole(input, |i| local_part(i, &strict())).expect_err("invalid");
+            let error =
+                whole(input, |i| local_part(i, &strict(), Text::none())).expect_err("invalid");
             assert_eq!((error.offset(), error.kind()), (offset, kind), "{input:?}");
         }
     }
@@ -1006,29 +1045,33 @@ mod tests {
 
     #[test]
     fn paths_drop_source_routes() {
-        let (rest, mb) = path(b"<@a.example,@b.example:user@d.example>", &strict()).expect("ok");
+        let (rest, mb) =
+            path(b"<@a.example,@b.example:user@d.example>", &strict(), Text::none()).expect("ok");
         assert_eq!((mb.to_string().as_str(), rest), ("user@d.example", &b""[..]));
-        let error =
-            whole(b"<@a.example;user@d>", |i| path(i, &strict())).expect_err("bad separator");
+        let error = whole(b"<@a.example;user@d>", |i| path(i, &strict(), Text::none()))
+            .expect_err("bad separator");
         assert_eq!(error.offset(), 11);
     }
 
     #[test]
     fn paths_need_brackets_unless_tolerated() {
-        let error = whole(b"a@b.example", |i| path(i, &strict())).expect_err("no brackets");
+        let error =
+            whole(b"a@b.example", |i| path(i, &strict(), Text::none())).expect_err("no brackets");
         assert_eq!(error.offset(), 0);
         let lenient = CommandOptions { allow_missing_brackets: true, ..strict() };
-        let (_, mb) = path(b"a@b.example", &lenient).expect("tolerated");
+        let (_, mb) = path(b"a@b.example", &lenient, Text::none()).expect("tolerated");
         assert_eq!(mb.to_string(), "a@b.example");
 
         // Only the mailbox counts towards the path limit, not what follows.
         let with_parameters = format!("a@b.example SIZE=1 ENVID={}", "x".repeat(300));
-        let (rest, mb) = path(with_parameters.as_bytes(), &lenient).expect("parameters follow");
+        let (rest, mb) =
+            path(with_parameters.as_bytes(), &lenient, Text::none()).expect("parameters follow");
         assert_eq!((mb.to_string().as_str(), rest.len()), ("a@b.example", 314));
         let local = "l".repeat(64);
         let domain = format!("{}.{}.{}", "d".repeat(63), "d".repeat(63), "d".repeat(62));
         let long = format!("{local}@{domain} SIZE=1");
-        let error = path(long.as_bytes(), &lenient).expect_err("257 octets with brackets");
+        let error =
+            path(long.as_bytes(), &lenient, Text::none()).expect_err("257 octets with brackets");
         assert!(format!("{error:?}").contains("TooLong"), "{error:?}");
     }
 
@@ -1038,9 +1081,9 @@ mod tests {
         let domain = format!("{}.{}.{}", "d".repeat(63), "d".repeat(63), "d".repeat(61));
         let ok = format!("<{local}@{domain}>");
         assert_eq!(ok.len(), 256);
-        assert!(whole(ok.as_bytes(), |i| path(i, &strict())).is_ok());
+        assert!(whole(ok.as_bytes(), |i| path(i, &strict(), Text::none())).is_ok());
         let long = format!("<{local}@{domain}x>");
-        let error = whole(long.as_bytes(), |i| path(i, &strict())).expect_err("257");
+        let error = whole(long.as_bytes(), |i| path(i, &strict(), Text::none())).expect_err("257");
         assert_eq!(error.kind(), &ErrorKind::TooLong { element: "path", limit: 256 });
         assert!(Mailbox::new(LocalPart::new(local).unwrap(), Domain::new(domain + "x").unwrap())
             .is_err());
@@ -1049,17 +1092,21 @@ mod tests {
     #[test]
     fn postmaster_in_any_case_is_its_own_forward_path() {
         for input in ["<Postmaster>", "<POSTMASTER>", "<postmaster>"] {
-            let (_, fp) = forward_path(input.as_bytes(), &strict()).expect(input);
+            let (_, fp) = forward_path(input.as_bytes(), &strict(), Text::none()).expect(input);
             assert_eq!(fp, ForwardPath::Postmaster);
         }
-        let (_, fp) = forward_path(b"<Postmaster@example.org>", &strict()).expect("mailbox");
+        let (_, fp) =
+            forward_path(b"<Postmaster@example.org>", &strict(), Text::none()).expect("mailbox");
         assert!(matches!(fp, ForwardPath::Mailbox(_)));
     }
 
     #[test]
     fn null_reverse_path() {
-        assert_eq!(reverse_path(b"<>", &strict()).expect("null").1, ReversePath::Null);
-        assert!(forward_path(b"<>", &strict()).is_err(), "no null forward-path");
+        assert_eq!(
+            reverse_path(b"<>", &strict(), Text::none()).expect("null").1,
+            ReversePath::Null
+        );
+        assert!(forward_path(b"<>", &strict(), Text::none()).is_err(), "no null forward-path");
     }
 
     #[test]

@@ -73,6 +73,7 @@ mod reply;
 mod status;
 #[cfg(any(test, feature = "proptest"))]
 pub mod strategies;
+mod text;
 pub mod xtext;
 
 pub use address::{

@@ -172,7 +172,7 @@ pub(crate) fn decode_xtext_str(
     refuse_controls: bool,
 ) -> Result<Cow<'_, str>, ParseError> {
     // An xchar is never `+`, so all xchar means no hexchar.
-    if text.bytes().all(is_xchar) {
+    if xchar_run(text.as_bytes()) == text.len() {
         return Ok(Cow::Borrowed(text));
     }
     decode_xtext(text.as_bytes(), refuse_controls)
@@ -187,8 +187,9 @@ pub(crate) fn decode_xtext(
 ) -> Result<Cow<'_, str>, ParseError> {
     // Without a hexchar the input is its own decoding, if it is all xchar.
     if memchr::memchr(b'+', input).is_none() {
-        if let Some(bad) = input.iter().position(|&b| !is_xchar(b)) {
-            return Err(syntax(bad, "xtext"));
+        let run = xchar_run(input);
+        if run < input.len() {
+            return Err(syntax(run, "xtext"));
         }
         return std::str::from_utf8(input)
             .map(Cow::Borrowed)
@@ -199,11 +200,12 @@ pub(crate) fn decode_xtext(
     let mut i = 0;
     while let Some(&byte) = input.get(i) {
         if byte != b'+' {
-            if !is_xchar(byte) {
+            let run = xchar_run(&input[i..]);
+            if run == 0 {
                 return Err(syntax(i, "xtext"));
             }
-            out.push(byte);
-            i += 1;
+            out.extend_from_slice(&input[i..i + run]);
+            i += run;
             continue;
         }
         let high = upper_hex_value(input.get(i + 1)).ok_or_else(|| syntax(i + 1, "hexchar"))?;
@@ -333,6 +335,11 @@ fn is_hexpoint(hex: &[u8], code: u32) -> bool {
 /// True for an xchar: `!` to `~` except `+` and `=`.
 fn is_xchar(byte: u8) -> bool {
     matches!(byte, b'!'..=b'~') && byte != b'+' && byte != b'='
+}
+
+/// The length of the run of xchars at the start of `input`.
+fn xchar_run(input: &[u8]) -> usize {
+    crate::text::vchar_run(input, [b'+', b'='])
 }
 
 /// True for a QCHAR: `!` to `~` except `+`, `=` and `\`.

@@ -19,6 +19,7 @@ use crate::options::CommandOptions;
 use crate::params::values::{
     AuthAddress, BodyType, DeliverBy, EnvId, HoldForSeconds, Priority, Ret,
 };
+use crate::text::Text;
 use crate::xtext;
 
 /// The keywords of the typed MAIL parameters, in their canonical spelling.
@@ -171,7 +172,7 @@ impl<'a> Parameters<MailParameter<'a>> {
     /// [`ErrorKind::NonAscii`]: crate::ErrorKind::NonAscii
     /// [`ErrorKind::DuplicateParameter`]: crate::ErrorKind::DuplicateParameter
     pub fn parse(input: &'a [u8], options: &CommandOptions) -> Result<Self, ParseError> {
-        finish(input, parameters(input, options))
+        finish(input, parameters(input, options, Text::new(input)))
     }
 
     /// The declared message size, from SIZE.

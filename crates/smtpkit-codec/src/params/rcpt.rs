@@ -14,6 +14,7 @@ use super::{
 use crate::address::{mailbox, whole};
 use crate::error::{finish, ErrorKind, Failure, ParseError};
 use crate::options::CommandOptions;
+use crate::text::Text;
 use crate::xtext;
 
 /// The keywords of the typed RCPT parameters, in their canonical spelling.
@@ -122,7 +123,7 @@ impl<'a> Parameters<RcptParameter<'a>> {
     /// [`ErrorKind::DuplicateParameter`] at the keyword given a second time
     /// or at a NOTIFY value given twice.
     pub fn parse(input: &'a [u8], options: &CommandOptions) -> Result<Self, ParseError> {
-        finish(input, parameters(input, options))
+        finish(input, parameters(input, options, Text::new(input)))
     }
 
     /// When to notify, from NOTIFY.
@@ -276,7 +277,9 @@ impl<'a> OriginalRecipient<'a> {
         let address = address.into();
         if addr_type == "utf-8" {
             check_text(&address, "utf-8-enc-addr")?;
-            whole(address.as_bytes(), |input| mailbox(input, &CommandOptions::default()))?;
+            whole(address.as_bytes(), |input| {
+                mailbox(input, &CommandOptions::default(), Text::none())
+            })?;
         } else {
             check_printable(&address)?;
         }
@@ -444,7 +447,7 @@ fn original_recipient_address<'a>(
         // The escapes of the 7-bit form may spell UTF-8 where the session
         // allows none, so the mailbox is read with UTF-8 allowed.
         let utf8 = CommandOptions { allow_utf8: true, ..options.clone() };
-        if whole(address.as_bytes(), |input| mailbox(input, &utf8)).is_err() {
+        if whole(address.as_bytes(), |input| mailbox(input, &utf8, Text::none())).is_err() {
             return Err(encoded.expected(0, "Mailbox"));
         }
         address

@@ -9,6 +9,7 @@ use super::{check_text, push_signed, rest, text_accessors, Value};
 use crate::address::{mailbox, whole};
 use crate::error::{ErrorKind, Failure, ParseError};
 use crate::options::CommandOptions;
+use crate::text::Text;
 use crate::xtext;
 
 /// The limit on an ENVID value in octets, in its xtext form
@@ -155,7 +156,7 @@ impl<'a> AuthAddress<'a> {
         if text == "<>" {
             return Err(ParseError::new(0, ErrorKind::Syntax { expected: "addr-spec" }));
         }
-        whole(text.as_bytes(), |input| mailbox(input, &CommandOptions::default()))?;
+        whole(text.as_bytes(), |input| mailbox(input, &CommandOptions::default(), Text::none()))?;
         Ok(Self(text))
     }
 }
@@ -389,7 +390,7 @@ pub(super) fn auth_param<'a>(
     if text == "<>" {
         return Ok(None);
     }
-    if whole(text.as_bytes(), |input| mailbox(input, options)).is_err() {
+    if whole(text.as_bytes(), |input| mailbox(input, options, Text::none())).is_err() {
         return Err(value.expected(0, "addr-spec"));
     }
     Ok(Some(AuthAddress(text)))
