@@ -84,6 +84,13 @@ pub struct SessionConfig {
     /// test setups often have no TLS. Elsewhere AUTH needs TLS first
     /// (538 5.7.11). Default off.
     pub auth_without_tls_on_loopback: bool,
+    /// Where the nonces of CRAM-MD5 challenges start. `None`, the
+    /// default, draws a new start for each session, so that no client can
+    /// predict a challenge and replay a response it recorded. A fixed
+    /// seed makes a session's output depend on its input alone, which
+    /// tests and fuzzers that compare two runs need; a server should not
+    /// set it.
+    pub challenge_seed: Option<u64>,
 }
 
 impl Default for SessionConfig {
@@ -105,6 +112,7 @@ impl Default for SessionConfig {
             require_tls: false,
             auth: AuthMode::Off,
             auth_without_tls_on_loopback: false,
+            challenge_seed: None,
         }
     }
 }

@@ -174,6 +174,8 @@ pub struct Session {
     errors: usize,
     /// Messages emitted so far.
     messages: u64,
+    /// The state the nonces of CRAM-MD5 challenges come from.
+    nonces: u64,
 }
 
 impl Session {
@@ -224,7 +226,9 @@ impl Session {
             skipping_secret: false,
             errors: 0,
             messages: 0,
+            nonces: 0,
         };
+        session.nonces = session.setup.config.challenge_seed.unwrap_or_else(auth::random_seed);
 
         let peer = session.facts.peer.clone();
         match session.policy.decide(Phase::Connect { peer: &peer }) {

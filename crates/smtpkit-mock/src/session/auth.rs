@@ -76,7 +76,8 @@ impl Session {
             }
             (Mechanism::CramMd5, None) => {
                 let hostname = &self.setup.config.hostname;
-                let challenge_text = format!("<{:016x}.{}@{hostname}>", nonce(), self.messages);
+                let nonce = next_nonce(&mut self.nonces);
+                let challenge_text = format!("<{nonce:016x}.{}@{hostname}>", self.messages);
                 let encoded = STANDARD.encode(&challenge_text);
                 self.ask(&encoded, AuthStep::CramMd5 { challenge: challenge_text });
             }
@@ -239,14 +240,24 @@ pub(crate) fn redact(line: &[u8], in_auth: bool) -> Option<Vec<u8>> {
 /// What stands for a secret in a transcript.
 const REDACTED: &[u8] = b"<redacted>";
 
-/// A number the client cannot guess, so that a CRAM-MD5 challenge never
-/// repeats and an old response cannot be replayed: a hash under a key
-/// the standard library draws at random for each thread and changes for
-/// each use. It is no cryptographic random number; a mock server's
-/// challenge needs no more.
-fn nonce() -> u64 {
+/// A start for a session's nonces that no client can guess: a hash of
+/// the time under a key the standard library draws at random for each
+/// thread and changes for each use. It is no cryptographic random number;
+/// a mock server's challenge needs no more.
+pub(super) fn random_seed() -> u64 {
     use std::hash::BuildHasher as _;
     std::hash::RandomState::new().hash_one(std::time::SystemTime::now())
+}
+
+/// The next nonce from `state` (SplitMix64), so that a CRAM-MD5
+/// challenge never repeats within a session and an old response cannot
+/// be replayed.
+fn next_nonce(state: &mut u64) -> u64 {
+    *state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    let mut z = *state;
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
 }
 
 /// The hex digest CRAM-MD5 proves a secret with.
@@ -298,9 +309,13 @@ mod tests {
     }
 
     #[test]
-    fn nonces_do_not_repeat() {
-        let nonces: std::collections::HashSet<u64> = (0..1000).map(|_| nonce()).collect();
+    fn nonces_and_seeds_do_not_repeat() {
+        let mut state = 0;
+        let nonces: std::collections::HashSet<u64> =
+            (0..1000).map(|_| next_nonce(&mut state)).collect();
         assert_eq!(nonces.len(), 1000);
+        let seeds: std::collections::HashSet<u64> = (0..1000).map(|_| random_seed()).collect();
+        assert_eq!(seeds.len(), 1000);
     }
 
     #[test]

@@ -839,6 +839,38 @@ fn auth_cram_md5_and_xoauth2_prove_the_secret() {
     assert_eq!(codes(&outcome(&mut session)), [535, 235]);
 }
 
+/// What a session with AUTH for hoge on loopback, its challenges seeded
+/// with `seed`, answers to two CRAM-MD5 exchanges that are cancelled.
+fn cram_md5_challenges(seed: Option<u64>) -> Vec<String> {
+    let config = SessionConfig {
+        auth: crate::config::AuthMode::users([("hoge", "secret")]),
+        auth_without_tls_on_loopback: true,
+        challenge_seed: seed,
+        ..SessionConfig::default()
+    };
+    let mut session = Session::new(config, "127.0.0.1:40000").expect("a valid configuration");
+    session.receive(b"EHLO client.example\r\nAUTH CRAM-MD5\r\n*\r\nAUTH CRAM-MD5\r\n*\r\n");
+    let output = String::from_utf8(session.take_output()).expect("ASCII");
+    let challenges: Vec<String> =
+        output.lines().filter_map(|line| line.strip_prefix("334 ")).map(str::to_owned).collect();
+    assert_eq!(challenges.len(), 2, "{output}");
+    challenges
+}
+
+#[test]
+fn cram_md5_challenges_never_repeat_unless_seeded() {
+    let first = cram_md5_challenges(None);
+    assert_ne!(first[0], first[1], "two challenges in one session");
+    assert_ne!(first, cram_md5_challenges(None), "the same challenges in two sessions");
+
+    // A fixed seed gives the same output for the same input, and still a
+    // new challenge each time.
+    let seeded = cram_md5_challenges(Some(7));
+    assert_eq!(seeded, cram_md5_challenges(Some(7)));
+    assert_ne!(seeded[0], seeded[1]);
+    assert_ne!(seeded, cram_md5_challenges(Some(8)));
+}
+
 #[test]
 fn auth_needs_tls_off_loopback_and_comes_once() {
     let mut session = auth_session(false);
