@@ -248,6 +248,30 @@ fn json_output_is_one_object_per_line_for_listening_sessions_and_messages() {
 }
 
 #[test]
+fn a_line_the_client_did_not_finish_before_closing_is_shown() {
+    use std::io::Read as _;
+
+    let (server, mut lines, addr) = start(&[]);
+    let mut client = std::net::TcpStream::connect(&addr).expect("connects");
+    client.set_read_timeout(Some(std::time::Duration::from_secs(10))).expect("a read timeout");
+    client.write_all(b"EHLO client.example\r\n").expect("written");
+    let mut seen = Vec::new();
+    while !seen.iter().any(|line: &String| line.contains("250 ")) {
+        seen.push(lines.next().expect("a line").expect("UTF-8"));
+    }
+    client.write_all(b"MAIL FROM:<hoge@example.net>").expect("written");
+    client.shutdown(std::net::Shutdown::Write).expect("closed for writing");
+    let mut replies = String::new();
+    client.read_to_string(&mut replies).expect("the server closes too");
+    let last = replies.lines().filter(|line| line.starts_with("250 ")).collect::<Vec<_>>();
+    assert_eq!(last.len(), 1, "no reply but EHLO's to a line without its end: {replies}");
+
+    let line = lines.next().expect("a line").expect("UTF-8");
+    assert_eq!(line, "[1] -> MAIL FROM:<hoge@example.net>");
+    terminate(server);
+}
+
+#[test]
 fn max_size_is_offered_with_size_and_enforced() {
     let (server, _lines, addr) = start(&["--quiet", "--max-size", "100"]);
     let big = "x".repeat(120);

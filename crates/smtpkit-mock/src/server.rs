@@ -779,7 +779,10 @@ impl Connection<'_> {
             match read {
                 Ok(Ok(0)) | Ok(Err(_)) => {
                     // The client went; a message in the middle of its data
-                    // is dropped with the session, never stored.
+                    // is dropped with the session, never stored, and a line
+                    // it did not finish is shown as it came.
+                    session.client_closed();
+                    observe(Direction::Client, &session.take_client_view());
                     debug!(session = id, "disconnected");
                     return Ending::Done;
                 }

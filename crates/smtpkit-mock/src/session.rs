@@ -58,6 +58,9 @@ pub enum CloseReason {
     Policy,
     /// The client let a deadline pass and got 421 4.4.2.
     Timeout,
+    /// The client closed the connection, or it was lost, before the
+    /// session ended.
+    Disconnected,
 }
 
 /// One SMTP or LMTP session, from the greeting to the close, as a state
@@ -382,6 +385,30 @@ impl Session {
             self.record_line(&line, false);
             self.send(&replies::timeout());
             self.close(CloseReason::Timeout);
+        }
+    }
+
+    /// Tells the session that the client closed the connection, or that
+    /// it was lost: a line the client did not finish goes into the
+    /// transcript (and the client view) as it was sent, a message not yet
+    /// ended is dropped without being emitted, and the session is over.
+    ///
+    /// ```
+    /// use smtpkit_mock::{Session, SessionConfig};
+    ///
+    /// let mut session = Session::new(SessionConfig::default(), "192.0.2.1:40000")?;
+    /// session.keep_client_view();
+    /// session.receive(b"EHLO client.example\r\nMAIL FROM:<a@example.org>");
+    /// session.client_closed();
+    /// assert!(session.is_closed());
+    /// assert_eq!(session.take_client_view(), b"EHLO client.example\r\nMAIL FROM:<a@example.org>");
+    /// # Ok::<(), smtpkit_mock::ConfigError>(())
+    /// ```
+    pub fn client_closed(&mut self) {
+        if !self.is_closed() {
+            let line = std::mem::take(&mut self.line);
+            self.record_line(&line, false);
+            self.close(CloseReason::Disconnected);
         }
     }
 

@@ -964,3 +964,28 @@ fn a_line_cut_off_by_the_deadline_is_recorded_before_the_421() {
     assert!(transcript.contains("C: MAIL FR\nS: 421 4.4.2 "), "{transcript}");
     assert!(session.take_client_view().ends_with(b"MAIL FR"));
 }
+
+#[test]
+fn a_client_that_closes_mid_line_or_mid_message_ends_the_session_with_nothing_stored() {
+    let mut session = Session::new(SessionConfig::default(), PEER).expect("valid");
+    session.keep_client_view();
+    session.receive(b"EHLO client.example\r\nMAIL FROM:<a@example.org>\r\nRCPT TO:<b@exa");
+    session.client_closed();
+    assert!(session.is_closed());
+    let transcript = session.transcript().to_string();
+    assert!(transcript.ends_with("S: 250 2.1.0 sender ok\nC: RCPT TO:<b@exa\n"), "{transcript}");
+    assert!(session.take_client_view().ends_with(b"RCPT TO:<b@exa"));
+    session.client_closed();
+    session.receive(b"ample.org>\r\n");
+    let closed = outcome(&mut session);
+    assert_eq!(closed.closed, [CloseReason::Disconnected]);
+    assert_eq!(codes(&closed), [220, 250, 250]);
+
+    // A message whose data had not ended is dropped, never emitted.
+    let mut session = Session::new(SessionConfig::default(), PEER).expect("valid");
+    session.receive(format!("{OPEN}DATA\r\nSubject: cut\r\n\r\nhalf a messa").as_bytes());
+    session.client_closed();
+    let dropped = outcome(&mut session);
+    assert!(dropped.messages.is_empty());
+    assert_eq!(dropped.closed, [CloseReason::Disconnected]);
+}
