@@ -6,7 +6,7 @@
 //! - `cargo xtask ci`: what CI runs: formatting, lint and documentation
 //!   checks, then `test`.
 //! - `cargo xtask fuzz`: a fuzzing campaign on one target of `fuzz/`, or
-//!   with `--smoke` a short run of every target, as CI does after `ci`.
+//!   with `--smoke` a short run of every target, as CI does before `ci`.
 //! - `cargo xtask bench`: the codec's benchmarks, then a table of smtpkit's
 //!   throughput beside its peers'.
 //! - `cargo xtask bench-load`: messages per second of `smtpkit serve`
