@@ -207,7 +207,11 @@ fn read_fields(section: &HeaderSection<'_>) {
     let _ = (section.from(), section.sender(), section.reply_to(), section.to(), section.cc());
     let _ = (section.bcc(), section.date(), section.message_id(), section.in_reply_to());
     let _ = (section.references(), section.return_path(), section.content_type());
-    let _ = section.subject();
+    let _ = (section.subject(), section.keywords(), section.received().count());
+    let _ = (section.resent_from(), section.resent_sender(), section.resent_to());
+    let _ = (section.resent_cc(), section.resent_bcc(), section.resent_date());
+    let _ = (section.resent_message_id(), section.mime_version());
+    let _ = (section.content_disposition(), section.content_transfer_encoding());
 }
 
 /// `field::address::address_list`: a list that parses displays as text
