@@ -54,7 +54,9 @@ pub type PolicyFactory = Arc<dyn Fn() -> Box<dyn Policy> + Send + Sync>;
 /// Sees the bytes of every session: its number, which way they went, and
 /// the bytes. The client's bytes are those its session read, as its
 /// transcript records them: a command line once it is whole, and an AUTH
-/// secret as `<redacted>`.
+/// secret as `<redacted>`. Bytes the session discards unread are not
+/// shown: plaintext after its 220 to STARTTLS, anything after it closed,
+/// and a line left unfinished at shutdown.
 pub type IoObserver = Arc<dyn Fn(u64, Direction, &[u8]) + Send + Sync>;
 
 /// Sees every stored message, with the ids of the messages evicted to make

@@ -173,6 +173,10 @@ pub struct Session {
     /// True while the rest of a line too long to keep is skipped and that
     /// line carried an AUTH secret: its rest is not recorded either.
     skipping_secret: bool,
+    /// True from an AUTH command without an initial response until the
+    /// next line: when AUTH was refused, a client that sends its response
+    /// anyway sends a secret as a line of its own.
+    secret_may_follow: bool,
     /// Client errors so far.
     errors: usize,
     /// Messages emitted so far.
@@ -227,6 +231,7 @@ impl Session {
             transcript: Transcript::new(),
             client_view: None,
             skipping_secret: false,
+            secret_may_follow: false,
             errors: 0,
             messages: 0,
             nonces: 0,
@@ -468,8 +473,16 @@ impl Session {
     /// says whether the line has its LF; the rest of a cut line with a
     /// secret is not recorded either.
     fn record_line(&mut self, line: &[u8], complete: bool) {
+        let after_auth = std::mem::take(&mut self.secret_may_follow);
+        if line.is_empty() {
+            return;
+        }
         let in_auth = matches!(self.input, Input::Auth(_));
-        match auth::redact(line, in_auth) {
+        let redacted = match auth::redact(line, in_auth) {
+            None if after_auth => auth::redact_lone_response(line),
+            redacted => redacted,
+        };
+        match redacted {
             Some(redacted) => {
                 self.skipping_secret = !complete;
                 self.record_client(&redacted);

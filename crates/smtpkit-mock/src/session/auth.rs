@@ -43,6 +43,7 @@ impl Session {
         mechanism: Mechanism<'static>,
         initial: Option<InitialResponse<'static>>,
     ) {
+        self.secret_may_follow = initial.is_none();
         if !self.setup.config.auth.is_on() {
             return self.send(&Reply::not_implemented());
         }
@@ -222,9 +223,13 @@ pub(crate) fn redact(line: &[u8], in_auth: bool) -> Option<Vec<u8>> {
         }
         0
     } else {
-        let verb = text.get(..5).filter(|verb| verb.eq_ignore_ascii_case(b"AUTH "))?;
-        let mechanism = text[verb.len()..].iter().position(|&b| b == b' ')?;
-        let keep = verb.len() + mechanism + 1;
+        // `AUTH`, a blank, the mechanism, a blank: a tab counts, as a
+        // parser that refuses the line still records it.
+        let is_blank = |b: &u8| matches!(b, b' ' | b'\t');
+        let verb = text.get(..4).filter(|verb| verb.eq_ignore_ascii_case(b"AUTH"))?;
+        text.get(verb.len()).filter(|b| is_blank(b))?;
+        let mechanism = text[verb.len() + 1..].iter().position(is_blank)?;
+        let keep = verb.len() + 1 + mechanism + 1;
         if matches!(&text[keep..], b"" | b"=") {
             return None;
         }
@@ -235,6 +240,24 @@ pub(crate) fn redact(line: &[u8], in_auth: bool) -> Option<Vec<u8>> {
     redacted.extend_from_slice(REDACTED);
     redacted.extend_from_slice(ending);
     Some(redacted)
+}
+
+/// What a transcript records of the line after an AUTH command that
+/// asked for no initial response: when the AUTH was refused, a client
+/// that goes on with the exchange anyway sends its response as a line of
+/// its own, which is read as a command. A line that can be such a
+/// response (a single word of base64 that is no command without
+/// arguments) is replaced by `<redacted>`; any other is kept (`None`).
+pub(crate) fn redact_lone_response(line: &[u8]) -> Option<Vec<u8>> {
+    let text = line.trim_ascii_end();
+    let is_base64 = |b: &u8| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'=');
+    let bare_verb = ["DATA", "RSET", "QUIT", "NOOP", "HELP", "STARTTLS"]
+        .iter()
+        .any(|verb| text.eq_ignore_ascii_case(verb.as_bytes()));
+    if text.is_empty() || bare_verb || !text.iter().all(is_base64) {
+        return None;
+    }
+    Some([REDACTED, &line[text.len()..]].concat())
 }
 
 /// What stands for a secret in a transcript.
@@ -291,7 +314,7 @@ mod tests {
         // The line, whether an exchange is under way, and what is recorded
         // in place of the line when it is not kept.
         type Case = (&'static [u8], bool, Option<&'static [u8]>);
-        let cases: [Case; 9] = [
+        let cases: [Case; 12] = [
             (b"AUTH PLAIN AGFsaWNlAHNlY3JldA==\r\n", false, Some(b"AUTH PLAIN <redacted>\r\n")),
             (b"auth login YWxpY2U=\n", false, Some(b"auth login <redacted>\n")),
             (b"AUTH PLAIN dGVzdA==", false, Some(b"AUTH PLAIN <redacted>")),
@@ -301,9 +324,28 @@ mod tests {
             (b"c2VjcmV0\r\n", true, Some(b"<redacted>\r\n")),
             (b"\r\n", true, Some(b"<redacted>\r\n")),
             (b"*\r\n", true, None),
+            (b"AUTH PLAIN\tc2VjcmV0\r\n", false, Some(b"AUTH PLAIN\t<redacted>\r\n")),
+            (b"AUTH\tLOGIN YWxpY2U=\r\n", false, Some(b"AUTH\tLOGIN <redacted>\r\n")),
+            (b"AUTHX PLAIN c2VjcmV0\r\n", false, None),
         ];
         for (line, in_auth, expected) in cases {
             let redacted = redact(line, in_auth);
+            assert_eq!(redacted.as_deref(), expected, "{:?}", String::from_utf8_lossy(line));
+        }
+    }
+
+    #[test]
+    fn a_lone_response_is_redacted_and_commands_are_not() {
+        let cases: [(&[u8], Option<&[u8]>); 6] = [
+            (b"AGhvZ2UAc2VjcmV0\r\n", Some(b"<redacted>\r\n")),
+            (b"aG9nZQ==", Some(b"<redacted>")),
+            (b"QUIT\r\n", None),
+            (b"noop\r\n", None),
+            (b"MAIL FROM:<a@b>\r\n", None),
+            (b"\r\n", None),
+        ];
+        for (line, expected) in cases {
+            let redacted = redact_lone_response(line);
             assert_eq!(redacted.as_deref(), expected, "{:?}", String::from_utf8_lossy(line));
         }
     }

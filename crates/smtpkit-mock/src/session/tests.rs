@@ -989,3 +989,33 @@ fn a_client_that_closes_mid_line_or_mid_message_ends_the_session_with_nothing_st
     assert!(dropped.messages.is_empty());
     assert_eq!(dropped.closed, [CloseReason::Disconnected]);
 }
+
+#[test]
+fn a_response_sent_after_a_refused_auth_is_redacted_and_nothing_is_made_up() {
+    // AUTH refused in a transaction; the client sends its response anyway.
+    let mut session = auth_session(true);
+    session.receive(b"MAIL FROM:<a@example.org>\r\nAUTH PLAIN\r\n");
+    session.receive(format!("{}\r\nQUIT\r\n", b64(b"\0hoge\0secret")).as_bytes());
+    assert_eq!(codes(&outcome(&mut session)), [250, 503, 500, 221]);
+    let transcript = session.transcript().to_string();
+    assert!(transcript.contains("C: AUTH PLAIN\nS: 503 5.5.1 "), "{transcript}");
+    assert!(transcript.contains("C: <redacted>\nS: 500 "), "{transcript}");
+    assert!(transcript.contains("C: QUIT\n"), "{transcript}");
+    assert!(!transcript.contains(&b64(b"\0hoge\0secret")), "{transcript}");
+
+    // A refused AUTH followed by a command keeps the command.
+    let mut session = Session::new(SessionConfig::default(), PEER).expect("valid");
+    session.receive(b"EHLO client.example\r\nAUTH LOGIN\r\nNOOP\r\n");
+    assert!(session.transcript().to_string().ends_with("C: NOOP\nS: 250 2.0.0 ok\n"));
+
+    // An exchange left waiting records no line the client never sent.
+    let mut session = auth_session(true);
+    session.receive(b"AUTH LOGIN\r\n");
+    session.deadline_expired();
+    let transcript = session.transcript().to_string();
+    assert!(!transcript.contains("<redacted>"), "{transcript}");
+    let mut session = auth_session(true);
+    session.receive(b"AUTH LOGIN\r\n");
+    session.client_closed();
+    assert!(!session.transcript().to_string().contains("<redacted>"));
+}
