@@ -146,19 +146,31 @@ fn run_libfuzzer(args: &[&str]) -> anyhow::Result<Option<String>> {
         .spawn()
         .context("could not start cargo")?;
     let stderr = child.stderr.take().context("cargo's errors are piped")?;
-    let mut done = None;
+    let (mut done, mut artifact) = (None, None);
     for line in BufReader::new(stderr).lines() {
         let line = line.context("reading libFuzzer's output")?;
         eprintln!("{line}");
         if line.starts_with("Done ") {
             done = Some(line);
+        } else if let Some(path) = written_input(&line) {
+            artifact = Some(path.to_owned());
         }
     }
     let status = child.wait().context("waiting for cargo")?;
-    if !status.success() {
-        bail!("`cargo {}` failed with {status}; the input is in fuzz/artifacts", args.join(" "));
+    let command = args.join(" ");
+    match (status.success(), artifact) {
+        (true, _) => Ok(done),
+        (false, Some(path)) => bail!("`cargo {command}` failed with {status}; the input is {path}"),
+        // A build error, or a crash of libFuzzer itself: no input to keep.
+        (false, None) => bail!("`cargo {command}` failed with {status}"),
     }
-    Ok(done)
+}
+
+/// The file libFuzzer names on a line of its output where it saved the
+/// input that failed.
+fn written_input(line: &str) -> Option<&str> {
+    let (_, path) = line.split_once("Test unit written to ")?;
+    Some(path.trim())
 }
 
 /// The fuzz targets: the files of `fuzz/fuzz_targets`, by name.
@@ -203,7 +215,16 @@ fn succeeds(program: &str, args: &[&str]) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::{parse_args, Task, SMOKE_SECONDS};
+    use super::{parse_args, written_input, Task, SMOKE_SECONDS};
+
+    #[test]
+    fn the_saved_input_is_read_from_libfuzzer_output_and_only_from_there() {
+        let line = "artifact_prefix='fuzz/artifacts/reply/'; \
+                    Test unit written to fuzz/artifacts/reply/crash-0a1b";
+        assert_eq!(written_input(line), Some("fuzz/artifacts/reply/crash-0a1b"));
+        assert_eq!(written_input("error[E0425]: cannot find function `nonce`"), None);
+        assert_eq!(written_input("Done 1000 runs in 20 second(s)"), None);
+    }
 
     fn parse(args: &[&str]) -> anyhow::Result<Task> {
         parse_args(&args.iter().map(|a| a.to_string()).collect::<Vec<_>>())

@@ -348,6 +348,10 @@ fn stop_signal() -> std::io::Result<impl std::future::Future<Output = ()>> {
 
 /// Prints a session's bytes line by line: `->` what the client sent, `<-`
 /// what the server answered.
+// TODO: the lines do not show which turns went over TLS, as the observer
+// is not told; someone watching a STARTTLS session sees the switch only in
+// the 220 to STARTTLS and in the stored message's line, where transcripts
+// and `smtpkit send` mark every turn.
 fn print_io(json: bool, id: u64, direction: Direction, bytes: &[u8]) {
     let (arrow, name) = match direction {
         Direction::Client => ("->", "client"),
