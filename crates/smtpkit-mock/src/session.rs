@@ -218,6 +218,7 @@ impl Session {
         peer: impl Into<String>,
         policy: Box<dyn Policy>,
     ) -> Self {
+        let nonces = setup.config.challenge_seed.unwrap_or_else(auth::random_seed);
         let mut session = Self {
             setup,
             policy,
@@ -234,9 +235,8 @@ impl Session {
             secret_may_follow: false,
             errors: 0,
             messages: 0,
-            nonces: 0,
+            nonces,
         };
-        session.nonces = session.setup.config.challenge_seed.unwrap_or_else(auth::random_seed);
 
         let peer = session.facts.peer.clone();
         match session.policy.decide(Phase::Connect { peer: &peer }) {
